@@ -1,0 +1,132 @@
+// @ts-check
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const iacPackages = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdktf', 'cdktf/*', '@cdktf/*', 'cdk-nag'];
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'cdk.out/**',
+      'cdktf.out/**',
+      'coverage/**',
+      'inference-container/dist/**',
+      'inference-container/node_modules/**',
+      '**/*.js',
+      '**/*.d.ts',
+    ],
+  },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    // The core is cloud-neutral: it must load without any IaC framework or provider installed.
+    files: ['lib/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: iacPackages,
+              message: 'lib/core is cloud-neutral: no aws-cdk-lib, constructs, cdktf or provider imports.',
+            },
+            {
+              group: ['../aws/*', '../gcp/*', '../azure/*', '../client/*', '../aws', '../gcp', '../azure', '../client'],
+              message: 'lib/core must not import a cloud module.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The container never imports lib/ (the dependency runs one way: lib → container contract).
+    files: ['inference-container/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/lib/*', '**/lib'], message: 'The container must not import lib/.' },
+            { group: iacPackages, message: 'The container must not import IaC packages.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Cloud modules never import each other.
+    files: ['lib/aws/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../gcp', '../gcp/*', '../azure', '../azure/*', 'cdktf', '@cdktf/*'],
+              message: 'lib/aws must not import another cloud.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/gcp/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../aws',
+                '../aws/*',
+                '../azure',
+                '../azure/*',
+                'aws-cdk-lib',
+                'aws-cdk-lib/*',
+                '@cdktf/provider-azurerm',
+                '@cdktf/provider-azurerm/*',
+              ],
+              message: 'lib/gcp must not import another cloud.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/azure/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../aws',
+                '../aws/*',
+                '../gcp',
+                '../gcp/*',
+                'aws-cdk-lib',
+                'aws-cdk-lib/*',
+                '@cdktf/provider-google',
+                '@cdktf/provider-google/*',
+              ],
+              message: 'lib/azure must not import another cloud.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

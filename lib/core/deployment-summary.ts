@@ -1,0 +1,91 @@
+import { estimateCost, formatUsd } from './cost';
+import { CLOUD_NAMES, describeInstance, type Cloud } from './gpu-catalog';
+import type { DetectorDeployment } from './deployment';
+import type { ScalingSpec } from './scaling';
+
+/**
+ * The key under which every construct records its DeploymentSummary in the synthesized output: CloudFormation
+ * resource `Metadata` on AWS, the `//` comment object of the main resource in Terraform JSON. `npm run synth`
+ * and the infra review read it back from there, so they report what was really synthesized.
+ */
+export const SUMMARY_METADATA_KEY = 'form-detector:deployment';
+
+export type DeploymentMode = 'always-on' | 'on-demand';
+
+/** What a deployment runs and costs, in plain values (JSON-safe). */
+export interface DeploymentSummary {
+  readonly cloud: Cloud;
+  /** e.g. 'SageMaker real-time endpoint'. */
+  readonly service: string;
+  /** The endpoint's name, or its construct path when the name is only known at deploy time. */
+  readonly endpoint: string;
+  readonly mode: DeploymentMode;
+  readonly instanceType: string;
+  readonly acceleratorType?: string;
+  /** e.g. 'A10G 24 GB'. */
+  readonly gpu: string;
+  readonly gpuCount: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly model: string;
+  readonly quantization: string;
+  readonly maxConcurrency: number;
+  readonly hourlyUsdPerInstance: number;
+  readonly monthlyUsdAtMinCapacity: number;
+  readonly monthlyUsdAtMaxCapacity: number;
+  readonly priceSource: string;
+  readonly priceAsOf: string;
+}
+
+export function summarizeDeployment(args: {
+  readonly service: string;
+  readonly endpoint: string;
+  readonly mode: DeploymentMode;
+  readonly deployment: DetectorDeployment;
+  readonly scaling: ScalingSpec;
+}): DeploymentSummary {
+  const { deployment, scaling } = args;
+  const instance = deployment.instance;
+  return {
+    cloud: instance.cloud,
+    service: args.service,
+    endpoint: args.endpoint,
+    mode: args.mode,
+    instanceType: instance.instanceType,
+    ...(instance.acceleratorType ? { acceleratorType: instance.acceleratorType } : {}),
+    gpu: `${instance.gpu.name} ${instance.gpu.marketedGb} GB`,
+    gpuCount: instance.gpuCount,
+    minCapacity: scaling.minCapacity,
+    maxCapacity: scaling.maxCapacity,
+    model: deployment.loraAdapter ? `${deployment.baseModel} + ${deployment.loraAdapter}` : deployment.baseModel,
+    quantization: deployment.quantization,
+    maxConcurrency: deployment.maxConcurrency,
+    hourlyUsdPerInstance: instance.price.usdPerHour,
+    monthlyUsdAtMinCapacity: estimateCost(instance, scaling.minCapacity).monthlyAlwaysOn,
+    monthlyUsdAtMaxCapacity: estimateCost(instance, scaling.maxCapacity).monthlyAlwaysOn,
+    priceSource: instance.price.source,
+    priceAsOf: instance.price.asOf,
+  };
+}
+
+/** A short plain-text table: one block per deployment. */
+export function formatSummaries(summaries: readonly DeploymentSummary[]): string {
+  if (summaries.length === 0) return '  (no detector deployments found)';
+  return summaries
+    .map((s) => {
+      const gpu = s.gpuCount > 1 ? `${s.gpuCount}× ${s.gpu}` : s.gpu;
+      const instance = `${s.instanceType}${s.acceleratorType ? ` + ${s.acceleratorType}` : ''} (${gpu})`;
+      return [
+        `  ${CLOUD_NAMES[s.cloud]} — ${s.service} (${s.mode})`,
+        `    endpoint      ${s.endpoint}`,
+        `    GPU instance  ${instance}`,
+        `    capacity      min ${s.minCapacity}, max ${s.maxCapacity}`,
+        `    model         ${s.model} (${s.quantization}, ${s.maxConcurrency} concurrent per instance)`,
+        `    cost          ${formatUsd(s.monthlyUsdAtMinCapacity)}/month at min capacity ` +
+          `(${formatUsd(s.hourlyUsdPerInstance)}/h per instance, estimate as of ${s.priceAsOf})`,
+      ].join('\n');
+    })
+    .join('\n\n');
+}
+
+export { describeInstance };

@@ -1,0 +1,25 @@
+/**
+ * Cloud-neutral core: model profiles, the GPU catalog, sizing, scaling, cost, naming and the container's
+ * environment. Imports no IaC framework.
+ */
+export * from './container-environment';
+export * from './cost';
+export * from './deployment';
+export * from './deployment-summary';
+export * from './duration';
+export * from './gpu-catalog';
+export * from './model-profiles';
+export * from './naming';
+export * from './quantization';
+export * from './scaling';
+export * from './sizing';
+export * from './validation';
+export {
+  CONTAINER_PORT,
+  DEFAULTS as CONTAINER_DEFAULTS,
+  ENV as CONTAINER_ENV,
+  ROUTES as CONTAINER_ROUTES,
+  type DetectionResult,
+  type DetectedBox,
+  type ErrorCode,
+} from '../../inference-container/src/contract';
