@@ -3,6 +3,7 @@
  * environment. Imports no IaC framework.
  */
 export * from './container-environment';
+export * from './container-source';
 export * from './cost';
 export * from './deployment';
 export * from './deployment-summary';
