@@ -86,7 +86,13 @@ export function resolveScaling(
     );
   }
   errors.check(`${prop}.maxCapacity`, o.maxCapacity, isPositiveInteger, 'use a whole number ≥ 1');
-  if (Number.isInteger(spec.minCapacity) && Number.isInteger(spec.maxCapacity) && spec.minCapacity > spec.maxCapacity) {
+  if (
+    errors.isKnown(spec.minCapacity) &&
+    errors.isKnown(spec.maxCapacity) &&
+    Number.isInteger(spec.minCapacity) &&
+    Number.isInteger(spec.maxCapacity) &&
+    spec.minCapacity > spec.maxCapacity
+  ) {
     errors.add(
       `${prop}.minCapacity`,
       spec.minCapacity,

@@ -22,6 +22,11 @@ export class ValidationErrors {
     return this;
   }
 
+  /** Whether the value is known now (not an unresolved token), so comparisons with it mean something. */
+  isKnown(value: unknown): boolean {
+    return value !== undefined && !this.isUnresolved(value);
+  }
+
   /** Records a problem: `prop` got `value`; `fix` says what to send instead. */
   add(prop: string, value: unknown, fix: string): this {
     this.problems.push(`${prop}: got ${describeValue(value)}; ${fix}`);
