@@ -1,0 +1,55 @@
+/**
+ * `npm run review [file.md]`: synthesizes every cloud (as `npm run synth` does) unless `--no-synth`, then writes a
+ * Markdown review of the synthesized infrastructure, by default to `infra-review.md`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderReview, reviewCloudFormation, reviewTerraform, type StackReview } from './infra-review';
+
+const root = resolve(__dirname, '..', '..');
+const { values, positionals } = parseArgs({
+  options: {
+    'no-synth': { type: 'boolean', default: false },
+    'busy-hours': { type: 'string', default: '8' },
+    'cdk-out': { type: 'string', default: 'cdk.out' },
+    'cdktf-out': { type: 'string', default: 'cdktf.out' },
+  },
+  allowPositionals: true,
+});
+const busyHours = Number(values['busy-hours']);
+if (!(busyHours >= 0 && busyHours <= 24)) {
+  console.error(`--busy-hours must be a number of hours from 0 to 24; got ${values['busy-hours']}`);
+  process.exit(2);
+}
+const outFile = resolve(positionals[0] ?? 'infra-review.md');
+
+if (!values['no-synth']) {
+  const result = spawnSync(process.execPath, [join(root, 'dist', 'scripts', 'synth.js')], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const stacks: StackReview[] = [];
+const cdkOut = resolve(root, values['cdk-out']);
+if (existsSync(cdkOut)) {
+  for (const f of readdirSync(cdkOut)
+    .filter((f) => f.endsWith('.template.json'))
+    .sort()) {
+    const file = join(cdkOut, f);
+    stacks.push(reviewCloudFormation(file, relative(root, file)));
+  }
+}
+const tfStacks = resolve(root, values['cdktf-out'], 'stacks');
+if (existsSync(tfStacks)) {
+  for (const stack of readdirSync(tfStacks).sort()) {
+    const file = join(tfStacks, stack, 'cdk.tf.json');
+    if (existsSync(file)) stacks.push(reviewTerraform(file, relative(root, file)));
+  }
+}
+if (stacks.length === 0) {
+  console.error('Nothing synthesized was found; run `npm run synth` first (or drop --no-synth).');
+  process.exit(1);
+}
+writeFileSync(outFile, renderReview(stacks, busyHours) + '\n');
+console.log(`\nInfra review written to ${relative(process.cwd(), outFile) || outFile}`);
