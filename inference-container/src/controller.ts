@@ -1,0 +1,171 @@
+/**
+ * Wires the controller together: GPU facts → concurrency → HTTP app (listening at once, so probes get
+ * answers during the model load) → model files → vLLM under the supervisor; and the SIGTERM drain.
+ */
+import { createServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Admission } from './admission';
+import { buildApp } from './app';
+import { defaultAdapterName, type Config } from './config';
+import { Detector } from './detect';
+import { probeGpu, type GpuInfo } from './gpu';
+import { healthDetails, readinessOf, type HealthFacts, type Phase } from './health';
+import { Metrics } from './metrics';
+import { resolveModelFiles } from './model-files';
+import { VllmSupervisor } from './supervisor';
+import { buildVllmArgs, resolveConcurrency } from './vllm-args';
+
+export interface RunningController {
+  app: FastifyInstance;
+  /** Drains and stops; resolves `done` with `exitCode`. */
+  shutdown(reason: string, exitCode?: number): Promise<void>;
+  /** Resolves with the process exit code once the controller has stopped. */
+  done: Promise<number>;
+}
+
+/** A free loopback port for vLLM (VLLM_INTERNAL_PORT overrides it). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startController(config: Config, logger: Logger): Promise<RunningController> {
+  const metrics = new Metrics();
+  const probe = await probeGpu();
+  const gpu: GpuInfo | null = probe.gpu;
+  if (probe.gpu) logger.info({ source: 'controller', gpu: probe.gpu }, 'GPU found');
+  else logger.warn({ source: 'controller', reason: probe.reason }, 'no GPU facts: assuming nothing GPU-specific');
+
+  const { maxConcurrency, maxNumSeqs } = resolveConcurrency(config, gpu);
+  const maxQueue = config.maxQueue ?? maxConcurrency;
+  const admission = new Admission(maxConcurrency, maxQueue, (inFlight, queued) => {
+    metrics.inFlight.set(inFlight);
+    metrics.queueDepth.set(queued);
+  });
+  const internalPort = config.vllmInternalPort ?? (await freePort());
+  const origin = `http://127.0.0.1:${internalPort}`;
+
+  let phase: Phase = 'preparing';
+  let supervisor: VllmSupervisor | null = null;
+  let detector: Detector | null = null;
+  const facts: HealthFacts = {
+    baseModel: config.baseModel,
+    adapter: config.loraAdapter,
+    adapterName: config.adapterName,
+    quantization: config.quantization,
+    gpu,
+    maxConcurrency,
+    maxQueue,
+  };
+  const readiness = () => readinessOf(phase, supervisor?.status() ?? null);
+
+  const app = buildApp({
+    maxBodyBytes: config.maxBodyBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    admission,
+    metrics,
+    logger,
+    routes: {
+      readiness,
+      details: () =>
+        healthDetails(readiness(), facts, supervisor?.status() ?? null, {
+          inFlight: admission.inFlightCount,
+          queued: admission.queueDepth,
+        }),
+      detect: async (inputs, signal) => {
+        if (!detector) throw new Error('detect called before the detector exists');
+        return detector.detect(inputs, signal);
+      },
+      healthRoute: config.healthRoute,
+      predictRoute: config.predictRoute,
+    },
+  });
+
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  let shuttingDown: Promise<void> | null = null;
+
+  const shutdown = (reason: string, exitCode = 0): Promise<void> => {
+    if (shuttingDown) return shuttingDown;
+    shuttingDown = (async () => {
+      phase = 'draining';
+      logger.info(
+        { source: 'controller', reason, inFlight: admission.inFlightCount, queued: admission.queueDepth },
+        'shutting down: draining requests in flight',
+      );
+      const deadline = Date.now() + config.drainTimeoutMs;
+      while ((admission.inFlightCount > 0 || admission.queueDepth > 0) && Date.now() < deadline) await sleep(25);
+      if (admission.inFlightCount > 0) {
+        logger.warn({ source: 'controller', inFlight: admission.inFlightCount }, 'drain timeout: stopping anyway');
+      }
+      await supervisor?.stop();
+      await app.close().catch((error: Error) => logger.error({ err: error }, 'closing the server failed'));
+      await detector?.close().catch(() => undefined);
+      logger.info({ source: 'controller', exitCode }, 'stopped');
+      resolveDone(exitCode);
+    })();
+    return shuttingDown;
+  };
+
+  await app.listen({ host: '0.0.0.0', port: config.port });
+
+  // Everything below may take minutes (a GCS copy); probes meanwhile get 503 "preparing".
+  void (async () => {
+    const files = await resolveModelFiles(config, logger);
+    const adapterName = files.adapter ? (config.adapterName ?? defaultAdapterName(files.adapter)) : null;
+    const servedModel = adapterName ?? files.model;
+    Object.assign(facts, { baseModel: files.model, adapter: files.adapter, adapterName });
+    const args = buildVllmArgs({ ...config, adapterName }, gpu, {
+      model: files.model,
+      adapter: files.adapter,
+      internalPort,
+      maxNumSeqs,
+    });
+    detector = new Detector({
+      origin,
+      servedModel,
+      maxNewTokens: config.maxNewTokens,
+      maxImageSide: config.maxImageSide,
+      requestTimeoutMs: config.requestTimeoutMs,
+      connections: maxConcurrency,
+      admission,
+      readiness,
+      logger,
+    });
+    if (shuttingDown) return;
+    supervisor = new VllmSupervisor({
+      command: config.vllmCommand,
+      args,
+      origin,
+      servedModel,
+      settings: config.supervisor,
+      logger,
+    });
+    supervisor.on('ready', () => metrics.vllmReady.set(1));
+    supervisor.on('not-ready', () => metrics.vllmReady.set(0));
+    supervisor.on('restart', () => metrics.vllmRestarts.inc());
+    supervisor.on('fatal', () => void shutdown('vLLM exited too many times', 1));
+    phase = 'running';
+    logger.info(
+      { source: 'controller', modelSource: files.source, servedModel, maxConcurrency, maxQueue },
+      'starting vLLM',
+    );
+    supervisor.start();
+  })().catch((error: Error) => {
+    logger.fatal({ source: 'controller', err: error }, `cannot start vLLM: ${error.message}`);
+    void shutdown('start-up failed', 1);
+  });
+
+  return { app, shutdown, done };
+}

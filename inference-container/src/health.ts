@@ -1,0 +1,80 @@
+/**
+ * Readiness and health details, computed from cached state only: a probe never waits on vLLM or the GPU.
+ * Ready = vLLM answers and lists the served model (the supervisor's poll) and the controller is not
+ * shutting down.
+ */
+import type { GpuInfo } from './gpu';
+import type { SupervisorStatus } from './supervisor';
+
+export type Phase = 'preparing' | 'running' | 'draining';
+
+export type HealthStatus = 'ready' | 'preparing' | 'loading' | 'restarting' | 'shutting_down' | 'failed';
+
+export interface Readiness {
+  ready: boolean;
+  status: HealthStatus;
+  /** Why not ready, in words. */
+  reason: string;
+}
+
+/** Seconds a probe or client is told to wait while the model loads. */
+export const NOT_READY_RETRY_AFTER_SECONDS = 10;
+
+export function readinessOf(phase: Phase, vllm: SupervisorStatus | null): Readiness {
+  if (phase === 'draining') return { ready: false, status: 'shutting_down', reason: 'the controller is shutting down' };
+  if (phase === 'preparing' || !vllm) {
+    return { ready: false, status: 'preparing', reason: 'model files are being prepared' };
+  }
+  if (vllm.ready) return { ready: true, status: 'ready', reason: 'ready' };
+  switch (vllm.state) {
+    case 'restarting':
+      return { ready: false, status: 'restarting', reason: 'vLLM exited and is being restarted' };
+    case 'failed':
+      return { ready: false, status: 'failed', reason: 'vLLM exited too often' };
+    case 'stopping':
+    case 'stopped':
+      return { ready: false, status: 'shutting_down', reason: 'vLLM is stopping' };
+    default:
+      return { ready: false, status: 'loading', reason: 'vLLM is loading the model' };
+  }
+}
+
+export interface HealthFacts {
+  baseModel: string;
+  adapter: string | null;
+  adapterName: string | null;
+  quantization: string;
+  gpu: GpuInfo | null;
+  maxConcurrency: number;
+  maxQueue: number;
+}
+
+export function healthDetails(
+  readiness: Readiness,
+  facts: HealthFacts,
+  vllm: SupervisorStatus | null,
+  load: { inFlight: number; queued: number },
+) {
+  return {
+    status: readiness.status,
+    reason: readiness.reason,
+    base_model: facts.baseModel,
+    adapter: facts.adapter,
+    adapter_name: facts.adapterName,
+    quantization: facts.quantization,
+    gpu: facts.gpu
+      ? { name: facts.gpu.name, memory_mib: facts.gpu.memoryMiB, compute_capability: facts.gpu.computeCapability }
+      : null,
+    vllm: {
+      state: vllm?.state ?? 'idle',
+      ready: vllm?.ready ?? false,
+      pid: vllm?.pid ?? null,
+      restarts: vllm?.restarts ?? 0,
+      last_exit: vllm?.lastExit ?? null,
+    },
+    requests_in_flight: load.inFlight,
+    queue_depth: load.queued,
+    max_concurrency: facts.maxConcurrency,
+    max_queue: facts.maxQueue,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * Entry point: read the configuration, start the controller, drain on SIGTERM. SageMaker runs the image as
+ * `<entrypoint> serve`; that argument (and any other) is accepted and ignored.
+ */
+import pino from 'pino';
+import { ConfigError, loadConfig } from './config';
+import { startController } from './controller';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let config;
+  try {
+    config = loadConfig(process.env, argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'form-detector-controller' } });
+  const ignored = argv.filter((arg) => arg !== 'serve');
+  if (ignored.length > 0) logger.warn({ source: 'controller', ignored }, 'ignoring command-line arguments');
+  process.on('unhandledRejection', (reason) => logger.error({ source: 'controller', reason }, 'unhandled rejection'));
+
+  const controller = await startController(config, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void controller.shutdown(signal));
+  }
+  process.exit(await controller.done);
+}
+
+void main();
