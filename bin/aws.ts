@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The CDK app of cdk.json: one DetectorAwsStack, configured by context (see lib/aws/README.md), checked by cdk-nag.
+import { App, Validations } from 'aws-cdk-lib/core';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DetectorAwsStack } from '../lib/aws';
+
+const app = new App();
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+new DetectorAwsStack(app, String(app.node.tryGetContext('stackName') ?? 'FormDetector'), {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
