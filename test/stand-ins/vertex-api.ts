@@ -147,13 +147,16 @@ export class VertexApiStandIn {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.operationErrorCode !== undefined) {
         const code = fault.operationErrorCode;
-        return this.json(res, this.startOperation(path, () => ({ error: { code, message: fault.message } })));
+        return this.json(
+          res,
+          this.startOperation(path, () => ({ error: { code, message: fault.message } })),
+        );
       }
       return this.error(res, fault.httpStatus ?? 500, fault.status ?? 'INTERNAL', fault.message);
     }
 
     const location = /^projects\/([^/]+)\/locations\/([^/]+)/.exec(path);
-    if (location && (location[1] !== this.options.project && location[1] !== STAND_IN_PROJECT_NUMBER)) {
+    if (location && location[1] !== this.options.project && location[1] !== STAND_IN_PROJECT_NUMBER) {
       return this.error(res, 403, 'PERMISSION_DENIED', `Permission denied on resource project ${location[1]}.`);
     }
     if (location && !this.options.regions.includes(location[2])) {
@@ -161,7 +164,10 @@ export class VertexApiStandIn {
     }
 
     let m: RegExpExecArray | null;
-    if (method === 'GET' && (m = /^(projects\/[^/]+\/locations\/[^/]+\/operations\/[^/]+|.+\/operations\/[^/]+)$/.exec(path))) {
+    if (
+      method === 'GET' &&
+      (m = /^(projects\/[^/]+\/locations\/[^/]+\/operations\/[^/]+|.+\/operations\/[^/]+)$/.exec(path))
+    ) {
       return this.pollOperation(res, m[1]);
     }
     if (method === 'GET' && /^projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/:]+$/.test(path)) {
@@ -205,15 +211,25 @@ export class VertexApiStandIn {
     if (method === 'POST' && (m = /^(projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/:]+):deployModel$/.exec(path))) {
       return this.deployModel(res, m[1], body as DeployBody);
     }
-    if (method === 'POST' && (m = /^(projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/:]+):undeployModel$/.exec(path))) {
+    if (
+      method === 'POST' &&
+      (m = /^(projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/:]+):undeployModel$/.exec(path))
+    ) {
       return this.undeployModel(res, m[1], body as UndeployBody);
     }
     if (method === 'DELETE' && /^projects\/[^/]+\/locations\/[^/]+\/models\/[^/]+$/.test(path)) {
       const name = path.replace(`projects/${STAND_IN_PROJECT_NUMBER}/`, `projects/${this.options.project}/`);
       if (!this.models.has(name)) return this.error(res, 404, 'NOT_FOUND', `Model \`${path}\` not found.`);
-      const deployedOn = [...this.endpoints.values()].find((e) => e.deployedModels.some((d) => this.sameModel(d.model, name)));
+      const deployedOn = [...this.endpoints.values()].find((e) =>
+        e.deployedModels.some((d) => this.sameModel(d.model, name)),
+      );
       if (deployedOn) {
-        return this.error(res, 400, 'FAILED_PRECONDITION', `Model ${path} is deployed to ${deployedOn.name}; undeploy it first.`);
+        return this.error(
+          res,
+          400,
+          'FAILED_PRECONDITION',
+          `Model ${path} is deployed to ${deployedOn.name}; undeploy it first.`,
+        );
       }
       return this.json(
         res,

@@ -1,0 +1,21 @@
+/**
+ * The form detector on GCP Vertex AI, with CDKTF: `VertexDetectorEndpoint` and `DetectorGcpStack`.
+ */
+export * from './detector-gcp-stack';
+export * from './vertex-detector-endpoint';
+export { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
+export {
+  CONFIG_HASH_LABEL,
+  configHash,
+  DEPLOYED_MODEL_PREFIX,
+  DUTY_CYCLE_METRIC,
+  ENDPOINT_LABEL,
+  VERTEX_API_BASE_URL_ENV,
+  VERTEX_DEPLOY_CONFIG_ENV,
+  type VertexContainerSpec,
+  type VertexDedicatedResources,
+  type VertexDeployConfig,
+  type VertexProbe,
+} from './vertex-deploy-config';
+export { VertexDeployer, type DeployOutcome, type UndeployOutcome } from './vertex-deployer';
+export { defaultAccessTokenProvider, VertexApi, VertexApiError, type AccessTokenProvider } from './vertex-api';

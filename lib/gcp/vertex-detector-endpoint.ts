@@ -1,0 +1,703 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
+import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
+import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { ProjectService } from '@cdktf/provider-google/lib/project-service';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
+import { Annotations, App, DataResource, Fn, TerraformLocal, TerraformStack, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  catalogInstances,
+  CONTAINER_PORT,
+  CONTAINER_ROUTES,
+  containerEnvironment,
+  containerSourceTag,
+  DEFAULT_GCP_MACHINE_TYPE,
+  gcpMachine,
+  PLATFORM_LIMITS,
+  resolveDeployment,
+  resolveScaling,
+  resourceName,
+  summarizeDeployment,
+  SUMMARY_METADATA_KEY,
+  ValidationErrors,
+  type DeploymentSummary,
+  type DetectorDeployment,
+  type DetectorModelOptions,
+  type DurationLike,
+  type GcpAcceleratorType,
+  type GcpMachineType,
+  type ScalingOptions,
+  type ScalingSpec,
+} from '../core';
+import { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
+import {
+  DUTY_CYCLE_METRIC,
+  VERTEX_DEPLOY_CONFIG_ENV,
+  VERTEX_DEPLOY_CONFIG_VERSION,
+  type VertexDeployConfig,
+} from './vertex-deploy-config';
+
+/** The repository path of the default image inside the Artifact Registry repository. */
+export const DEFAULT_IMAGE_NAME = 'form-detector';
+
+/** Request/response logging to BigQuery (the endpoint's `predict_request_response_logging_config`). */
+export interface VertexRequestResponseLogging {
+  /**
+   * Fraction of requests logged, (0, 1]. Requests carry whole page images: keep it low.
+   * @default 0.1
+   */
+  readonly samplingRate?: number;
+  /**
+   * BigQuery table URI, `bq://project.dataset.table` or `bq://project.dataset`.
+   * @default Vertex AI creates a dataset and table in the project
+   */
+  readonly bigqueryDestination?: string;
+}
+
+export interface VertexDetectorEndpointProps extends DetectorModelOptions {
+  /** GCP project id the endpoint lives in. */
+  readonly project: string;
+  /** Region of the endpoint, the repository and the deployed model, e.g. the stack's region. */
+  readonly region: string;
+  /**
+   * Display name of the endpoint (and base name of the uploaded models).
+   * @default derived from the construct path
+   */
+  readonly endpointName?: string;
+  /**
+   * The endpoint's numeric id (its resource name): up to 10 digits, no leading zero, unique in the project and region.
+   * Changing it replaces the endpoint.
+   * @default a stable 10-digit number derived from the project, region and construct path
+   */
+  readonly endpointId?: string;
+  /**
+   * Machine type of each replica.
+   * @default 'g2-standard-8'
+   */
+  readonly machineType?: GcpMachineType;
+  /**
+   * GPU attached to each replica.
+   * @default the machine's GPU in the catalog: NVIDIA_L4 on g2, NVIDIA_TESLA_T4 on n1, NVIDIA_TESLA_A100 on a2
+   */
+  readonly acceleratorType?: GcpAcceleratorType;
+  /**
+   * GPUs per replica (more than one splits the model across them).
+   * @default 1
+   */
+  readonly acceleratorCount?: number;
+  /**
+   * An existing image URI to serve (e.g. `europe-west4-docker.pkg.dev/p/repo/form-detector:v1`). When given, no
+   * repository is created. Vertex AI requires an Artifact Registry (or Container Registry) image.
+   * @default the inference container built from inference-container/, in a repository created here, tagged with a
+   *   hash of its sources
+   */
+  readonly image?: string;
+  /**
+   * Tag of the image built from inference-container/ (ignored with `image`).
+   * @default `src-` + a hash of the container's sources, so a source change rolls out a new model
+   */
+  readonly imageTag?: string;
+  /**
+   * Id of the Artifact Registry repository created for the image (not with `image`).
+   * @default derived from the construct path
+   */
+  readonly repositoryName?: string;
+  /** How many replicas; Vertex AI keeps at least one running. @default min 1, max 2 */
+  readonly scaling?: ScalingOptions;
+  /**
+   * Accelerator duty cycle (%) the autoscaler holds the replicas at.
+   * @default 60
+   */
+  readonly dutyCycleTarget?: number;
+  /**
+   * `gs://bucket/prefix` holding the model weights (base model, with the adapter in `adapter/`). Vertex AI exposes it
+   * to the container as AIP_STORAGE_URI; the serving service account gets read access to that bucket and prefix.
+   * @default none: the container downloads the Hugging Face ids
+   */
+  readonly modelWeights?: string;
+  /**
+   * Log a sample of requests and responses to BigQuery.
+   * @default off
+   */
+  readonly requestResponseLogging?: VertexRequestResponseLogging;
+  /**
+   * Labels for the endpoint, the repository and the uploaded models.
+   * @default { 'managed-by': 'form-detector-stacks' }
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Email of an existing service account to run the container as. You then grant it what it needs yourself
+   * (logging.logWriter, monitoring.metricWriter, read of the model weights).
+   * @default a dedicated service account created here, with only those grants
+   */
+  readonly serviceAccount?: string;
+  /**
+   * How long Vertex AI waits for a new replica to become healthy (vLLM downloads and loads the model). At most 2 hours.
+   * @default 1 hour
+   */
+  readonly deploymentTimeout?: DurationLike;
+  /**
+   * Shared memory for the container, MiB (vLLM and PyTorch use /dev/shm, most with several GPUs).
+   * @default a quarter of the machine's memory, at most 16384
+   */
+  readonly sharedMemorySizeMiB?: number;
+  /**
+   * The command that runs `bin/vertex-deploy` from the stack's Terraform working directory.
+   * @default `node "<relative path>/dist/bin/vertex-deploy.js"`, computed at synth
+   */
+  readonly deployCommand?: string;
+}
+
+/** What every Vertex detector endpoint offers, whether defined here or imported. */
+export interface IVertexDetectorEndpoint {
+  readonly project: string;
+  readonly region: string;
+  /** The endpoint's id (last segment of its resource name). */
+  readonly endpointId: string;
+  /** `https://<dedicated DNS>/v1/projects/<p>/locations/<r>/endpoints/<id>:predict`. */
+  readonly predictUrl: string;
+  /** Lets `member` (e.g. `serviceAccount:app@p.iam.gserviceaccount.com`) call predict. */
+  grantInvoke(member: string): ProjectIamMember;
+  /** A Cloud Monitoring filter for one of the endpoint's `aiplatform.googleapis.com/prediction/online/*` metrics. */
+  metricFilter(metric: string): string;
+}
+
+/** Attributes of an endpoint defined elsewhere. */
+export interface VertexDetectorEndpointAttributes {
+  readonly project: string;
+  readonly region: string;
+  readonly endpointId: string;
+  /** The endpoint's `dedicated_endpoint_dns`. */
+  readonly dedicatedEndpointDns: string;
+}
+
+/** Permissions the invoker role holds: calling the model, nothing else. */
+export const INVOKE_PERMISSIONS = ['aiplatform.endpoints.predict'] as const;
+
+/** grantInvoke() and the metric helpers, shared by defined and imported endpoints. */
+export abstract class VertexDetectorEndpointBase extends Construct implements IVertexDetectorEndpoint {
+  abstract readonly project: string;
+  abstract readonly region: string;
+  abstract readonly endpointId: string;
+  abstract readonly predictUrl: string;
+  private invokerRole: ProjectIamCustomRole | undefined;
+  private readonly grants = new Map<string, ProjectIamMember>();
+
+  /**
+   * Grants `member` a custom role holding only `aiplatform.endpoints.predict`, on the project. The google provider
+   * 6.50 (GA) has no endpoint-level IAM resource (google-beta has `google_vertex_ai_endpoint_iam_*`, on the v1beta1
+   * API), so the grant covers every endpoint in the project — narrower than roles/aiplatform.user, which also
+   * creates and deletes Vertex resources.
+   */
+  grantInvoke(member: string): ProjectIamMember {
+    const existing = this.grants.get(member);
+    if (existing) return existing;
+    if (!this.invokerRole) {
+      this.invokerRole = new ProjectIamCustomRole(this, 'InvokerRole', {
+        project: this.project,
+        roleId: resourceName(`formDetectorInvoke_${this.node.path}`, { maxLength: 64, separator: '_' }),
+        title: 'Form detector invoker',
+        description: `Calls predict on Vertex AI endpoints (granted by ${this.node.path})`,
+        permissions: [...INVOKE_PERMISSIONS],
+      });
+    }
+    const grant = new ProjectIamMember(this, `InvokeGrant${this.grants.size}`, {
+      project: this.project,
+      role: this.invokerRole.name,
+      member,
+    });
+    this.grants.set(member, grant);
+    return grant;
+  }
+
+  metricFilter(metric: string): string {
+    const type = metric.includes('/') ? metric : `aiplatform.googleapis.com/prediction/online/${metric}`;
+    return (
+      `metric.type="${type}" AND resource.type="aiplatform.googleapis.com/Endpoint" ` +
+      `AND resource.labels.endpoint_id="${this.endpointId}" AND resource.labels.location="${this.region}"`
+    );
+  }
+
+  /** Predictions per second, by response code. */
+  metricPredictionCount(): string {
+    return this.metricFilter('prediction_count');
+  }
+
+  /** End-to-end prediction latency (ms distribution). */
+  metricPredictionLatencies(): string {
+    return this.metricFilter('prediction_latencies');
+  }
+
+  /** The autoscaler's signal: accelerator duty cycle per replica. */
+  metricAcceleratorDutyCycle(): string {
+    return this.metricFilter('accelerator/duty_cycle');
+  }
+
+  /** Replicas serving. */
+  metricReplicas(): string {
+    return this.metricFilter('replicas');
+  }
+}
+
+class ImportedVertexDetectorEndpoint extends VertexDetectorEndpointBase {
+  readonly project: string;
+  readonly region: string;
+  readonly endpointId: string;
+  readonly predictUrl: string;
+  constructor(scope: Construct, id: string, attrs: VertexDetectorEndpointAttributes) {
+    super(scope, id);
+    this.project = attrs.project;
+    this.region = attrs.region;
+    this.endpointId = attrs.endpointId;
+    this.predictUrl = predictUrl(attrs.dedicatedEndpointDns, attrs.project, attrs.region, attrs.endpointId);
+  }
+}
+
+/**
+ * The form detector on a Vertex AI dedicated endpoint with GPU replicas.
+ *
+ * Terraform owns the repository, the serving service account, the project services and the endpoint; the model
+ * upload + deploy (which no Terraform resource does) runs as a `terraform_data` step whose provisioners call
+ * `bin/vertex-deploy` — re-run only when the image or the config changes, and undeployed on destroy.
+ */
+export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
+  /** An endpoint deployed elsewhere, for grantInvoke() and metrics. */
+  static fromEndpointAttributes(
+    scope: Construct,
+    id: string,
+    attrs: VertexDetectorEndpointAttributes,
+  ): IVertexDetectorEndpoint & VertexDetectorEndpointBase {
+    return new ImportedVertexDetectorEndpoint(scope, id, attrs);
+  }
+
+  readonly project: string;
+  readonly region: string;
+  readonly endpointId: string;
+  readonly predictUrl: string;
+  /** The `google_vertex_ai_endpoint`. */
+  readonly endpoint: VertexAiEndpoint;
+  /** The Artifact Registry repository, unless an existing image was given. */
+  readonly repository?: ArtifactRegistryRepository;
+  /** The serving service account, unless an existing one was given. */
+  readonly serviceAccount?: ServiceAccount;
+  /** Email of the service account the container runs as. */
+  readonly serviceAccountEmail: string;
+  /** The `terraform_data` step that uploads and deploys the model. */
+  readonly deployStep: DataResource;
+  /** The config the deploy step passes to `bin/vertex-deploy` (with Terraform references inside). */
+  readonly deployConfig: VertexDeployConfig;
+  /** Project services enabled for the endpoint, by service name. */
+  readonly services: Readonly<Record<string, ProjectService>>;
+  /** The image the endpoint serves. */
+  readonly imageUri: string;
+  /** `<region>-docker.pkg.dev/<project>/<repository>`, when the repository is created here. */
+  readonly repositoryUrl?: string;
+  /** Where to `docker push` the image built from inference-container/, when the repository is created here. */
+  readonly dockerPushTarget?: string;
+  readonly deployment: DetectorDeployment;
+  readonly scaling: ScalingSpec;
+  /** What is deployed and what it costs (also recorded on the endpoint resource in the synthesized JSON). */
+  readonly summary: DeploymentSummary;
+
+  constructor(scope: Construct, id: string, props: VertexDetectorEndpointProps) {
+    super(scope, id);
+    const errors = new ValidationErrors(`VertexDetectorEndpoint '${this.node.path}'`, (v) => Token.isUnresolved(v));
+    const resolved = validate(props, errors);
+    const machineType = props.machineType ?? DEFAULT_GCP_MACHINE_TYPE;
+    const machine = gcpMachine(machineType, props.acceleratorType ?? undefined, props.acceleratorCount ?? 1);
+    if (!machine.ok) {
+      const [prop, value] = machine.problem.startsWith('unknown Vertex')
+        ? ['machineType', machineType]
+        : machine.problem.startsWith('unknown accelerator')
+          ? ['acceleratorType', props.acceleratorType]
+          : machine.problem.includes(' takes ')
+            ? ['acceleratorCount', props.acceleratorCount]
+            : ['machineType', `${machineType} + ${props.acceleratorType}`];
+      errors.add(prop, value, machine.problem);
+    }
+    // With a bad machine, the default one stands in so the other props are still checked in the same pass.
+    const instance = machine.ok ? machine.value : catalogInstances('gcp')[0];
+    this.deployment = resolveDeployment(instance, props, PLATFORM_LIMITS.vertex, errors);
+    this.scaling = resolveScaling(
+      props.scaling,
+      { maxConcurrency: this.deployment.maxConcurrency, allowZero: false },
+      errors,
+    );
+    errors.throwIfAny();
+
+    this.project = props.project;
+    this.region = props.region;
+    const labels = { 'managed-by': 'form-detector-stacks', ...(props.labels ?? {}) };
+    const endpointName = props.endpointName ?? resourceName(this.node.path, { maxLength: 63, lowercase: true });
+    this.endpointId = props.endpointId ?? defaultEndpointId(props.project, props.region, this.node.path);
+
+    const service = (construct: string, name: string): ProjectService =>
+      new ProjectService(this, construct, { project: this.project, service: name, disableOnDestroy: false });
+    const services: Record<string, ProjectService> = {
+      'aiplatform.googleapis.com': service('AiPlatformService', 'aiplatform.googleapis.com'),
+      'iam.googleapis.com': service('IamService', 'iam.googleapis.com'),
+    };
+
+    if (props.image === undefined) {
+      services['artifactregistry.googleapis.com'] = service(
+        'ArtifactRegistryService',
+        'artifactregistry.googleapis.com',
+      );
+      const repositoryId =
+        props.repositoryName ?? resourceName(`${this.node.path}-images`, { maxLength: 63, lowercase: true });
+      this.repository = new ArtifactRegistryRepository(this, 'Repository', {
+        project: this.project,
+        location: this.region,
+        repositoryId,
+        format: 'DOCKER',
+        description: `Inference container images for ${this.node.path}`,
+        labels,
+        cleanupPolicies: [
+          {
+            id: 'delete-untagged',
+            action: 'DELETE',
+            condition: { tagState: 'UNTAGGED', olderThan: `${7 * 24 * 3600}s` },
+          },
+        ],
+        dependsOn: [services['artifactregistry.googleapis.com']],
+      });
+      this.repositoryUrl = `${this.region}-docker.pkg.dev/${this.project}/${this.repository.repositoryId}`;
+      this.imageUri = `${this.repositoryUrl}/${DEFAULT_IMAGE_NAME}:${props.imageTag ?? containerSourceTag()}`;
+      this.dockerPushTarget = this.imageUri;
+    } else {
+      this.imageUri = props.image;
+    }
+    this.services = services;
+
+    const grants: ProjectIamMember[] = [];
+    const repoGrants: ArtifactRegistryRepositoryIamMember[] = [];
+    const bucketGrants: StorageBucketIamMember[] = [];
+    if (props.serviceAccount === undefined) {
+      this.serviceAccount = new ServiceAccount(this, 'ServiceAccount', {
+        project: this.project,
+        accountId: resourceName(`${this.node.path}-serving`, { maxLength: 30, lowercase: true }),
+        displayName: `Form detector serving (${this.node.path})`.slice(0, 100),
+        description: 'Runs the form detector container on Vertex AI: writes logs and metrics, reads its weights.',
+        dependsOn: [services['iam.googleapis.com']],
+      });
+      this.serviceAccountEmail = this.serviceAccount.email;
+      const member = this.serviceAccount.member;
+      for (const [construct, role] of [
+        ['LogWriter', 'roles/logging.logWriter'],
+        ['MetricWriter', 'roles/monitoring.metricWriter'],
+      ] as const) {
+        grants.push(new ProjectIamMember(this, construct, { project: this.project, role, member }));
+      }
+      if (this.repository) {
+        repoGrants.push(
+          new ArtifactRegistryRepositoryIamMember(this, 'RepositoryReader', {
+            project: this.project,
+            location: this.region,
+            repository: this.repository.name,
+            role: 'roles/artifactregistry.reader',
+            member,
+          }),
+        );
+      }
+      if (resolved.weights) {
+        const { bucket, prefix } = resolved.weights;
+        bucketGrants.push(
+          new StorageBucketIamMember(this, 'ModelWeightsReader', {
+            bucket,
+            role: 'roles/storage.objectViewer',
+            member,
+            ...(prefix
+              ? {
+                  condition: {
+                    title: 'model-weights-prefix',
+                    description: `Objects under gs://${bucket}/${prefix} (and listing the bucket)`,
+                    expression:
+                      `resource.type == "storage.googleapis.com/Bucket" || ` +
+                      `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}")`,
+                  },
+                }
+              : {}),
+          }),
+        );
+      }
+    } else {
+      this.serviceAccountEmail = props.serviceAccount;
+    }
+
+    this.endpoint = new VertexAiEndpoint(this, 'Resource', {
+      project: this.project,
+      location: this.region,
+      region: this.region,
+      name: this.endpointId,
+      displayName: endpointName,
+      description: `Form-field detector (${this.deployment.baseModel}) on ${instance.instanceType}`,
+      dedicatedEndpointEnabled: true,
+      labels,
+      ...(props.requestResponseLogging
+        ? {
+            predictRequestResponseLoggingConfig: {
+              enabled: true,
+              samplingRate: props.requestResponseLogging.samplingRate ?? 0.1,
+              ...(props.requestResponseLogging.bigqueryDestination
+                ? { bigqueryDestination: { outputUri: props.requestResponseLogging.bigqueryDestination } }
+                : {}),
+            },
+          }
+        : {}),
+      dependsOn: [services['aiplatform.googleapis.com']],
+    });
+    this.predictUrl = predictUrl(this.endpoint.dedicatedEndpointDns, this.project, this.region, this.endpointId);
+
+    this.summary = summarizeDeployment({
+      service: 'Vertex AI dedicated endpoint',
+      endpoint: endpointName,
+      mode: 'always-on',
+      deployment: this.deployment,
+      scaling: this.scaling,
+    });
+    this.endpoint.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
+
+    const deploymentTimeoutSeconds = resolved.deploymentTimeoutSeconds;
+    const probe = (failureThreshold: number) => ({
+      httpGet: { path: CONTAINER_ROUTES.vertexHealth, port: CONTAINER_PORT },
+      periodSeconds: PROBE_PERIOD_SECONDS,
+      timeoutSeconds: PROBE_TIMEOUT_SECONDS,
+      failureThreshold,
+    });
+    this.deployConfig = {
+      version: VERTEX_DEPLOY_CONFIG_VERSION,
+      project: this.project,
+      region: this.region,
+      // A reference, so the step runs after the endpoint exists.
+      endpointId: this.endpoint.name,
+      modelDisplayName: endpointName,
+      labels,
+      containerSpec: {
+        imageUri: this.imageUri,
+        env: Object.entries(containerEnvironment(this.deployment)).map(([name, value]) => ({ name, value })),
+        ports: [{ containerPort: CONTAINER_PORT }],
+        predictRoute: CONTAINER_ROUTES.vertexPredict,
+        healthRoute: CONTAINER_ROUTES.vertexHealth,
+        sharedMemorySizeMb: String(props.sharedMemorySizeMiB ?? defaultSharedMemoryMiB(instance.memoryGiB)),
+        deploymentTimeout: `${deploymentTimeoutSeconds}s`,
+        // The startup probe holds off health checks until vLLM has loaded the model; then /health must keep
+        // answering (3 misses in a row stop traffic to the replica).
+        startupProbe: probe(Math.ceil(deploymentTimeoutSeconds / PROBE_PERIOD_SECONDS)),
+        healthProbe: probe(3),
+      },
+      artifactUri: props.modelWeights ?? '',
+      dedicatedResources: {
+        machineSpec: {
+          machineType: instance.instanceType,
+          acceleratorType: instance.acceleratorType ?? '',
+          acceleratorCount: instance.gpuCount,
+        },
+        minReplicaCount: this.scaling.minCapacity,
+        maxReplicaCount: this.scaling.maxCapacity,
+        autoscalingMetricSpecs: [{ metricName: DUTY_CYCLE_METRIC, target: props.dutyCycleTarget ?? 60 }],
+      },
+      serviceAccount: this.serviceAccountEmail,
+      enableContainerLogging: true,
+      // Upload, deploy (bounded by the deployment timeout) and clean-up, with room to spare.
+      operationTimeoutSeconds: deploymentTimeoutSeconds + 30 * 60,
+    };
+
+    const config = new TerraformLocal(this, 'DeployConfig', this.deployConfig);
+    const command = props.deployCommand ?? this.defaultDeployCommand();
+    const environment = { [VERTEX_DEPLOY_CONFIG_ENV]: '${jsonencode(self.input)}' };
+    this.deployStep = new DataResource(this, 'DeployStep', {
+      input: config.expression,
+      // Any change to the image or the config replaces the step: the new deployment is made first
+      // (create_before_destroy), then the old step's destroy finds nothing left to undeploy.
+      triggersReplace: { config_sha256: Fn.sha256(Fn.jsonencode(config.expression)) },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: [this.endpoint, ...Object.values(services), ...grants, ...repoGrants, ...bucketGrants],
+      provisioners: [
+        { type: 'local-exec', when: 'create', command: `${command} deploy`, environment },
+        // Destroy-time provisioners may only reference self: everything they need is in `input`.
+        { type: 'local-exec', when: 'destroy', command: `${command} undeploy`, environment },
+      ],
+    });
+  }
+
+  private defaultDeployCommand(): string {
+    const stack = TerraformStack.of(this);
+    const workingDirectory = join(App.of(this).outdir, 'stacks', stack.node.id);
+    const script = vertexDeployScriptPath();
+    if (!existsSync(script)) {
+      Annotations.of(this).addWarning(
+        `${script} does not exist yet: run 'npm run build' before 'cdktf deploy' (the deploy step runs it).`,
+      );
+    }
+    return vertexDeployCommand(workingDirectory, script);
+  }
+}
+
+const PROBE_PERIOD_SECONDS = 30;
+const PROBE_TIMEOUT_SECONDS = 10;
+const MAX_DEPLOYMENT_TIMEOUT_SECONDS = 2 * 3600;
+const DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS = 3600;
+
+export function predictUrl(dedicatedDns: string, project: string, region: string, endpointId: string): string {
+  return `https://${dedicatedDns}/v1/projects/${project}/locations/${region}/endpoints/${endpointId}:predict`;
+}
+
+/** A stable 10-digit id with no leading zero, from the project, region and construct path. */
+export function defaultEndpointId(project: string, region: string, path: string): string {
+  const digest = createHash('sha256').update(`${project}\0${region}\0${path}`).digest();
+  return String(1_000_000_000n + (digest.readBigUInt64BE(0) % 9_000_000_000n));
+}
+
+function defaultSharedMemoryMiB(memoryGiB: number): number {
+  return Math.min(16_384, Math.floor((memoryGiB * 1024) / 4));
+}
+
+const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
+const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
+const GCS_URI = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/;
+
+interface ResolvedProps {
+  readonly weights?: { readonly bucket: string; readonly prefix: string };
+  readonly deploymentTimeoutSeconds: number;
+}
+
+/** The props' own rules (the model and scaling rules are core's); records every problem. */
+function validate(props: VertexDetectorEndpointProps, errors: ValidationErrors): ResolvedProps {
+  for (const [prop, value] of [
+    ['project', props.project],
+    ['region', props.region],
+  ] as const) {
+    if (value === undefined || value === '') {
+      errors.add(prop, value, `set the GCP ${prop} (e.g. from the stack's ${prop})`);
+    }
+  }
+  errors.check(
+    'endpointId',
+    props.endpointId,
+    (v) => /^[1-9][0-9]{0,9}$/.test(v),
+    'use up to 10 digits with no leading zero, e.g. "1234567890" (or leave it out for a derived one)',
+  );
+  errors.check('endpointName', props.endpointName, (v) => v.length >= 1 && v.length <= 128, 'use 1 to 128 characters');
+  errors.check(
+    'repositoryName',
+    props.repositoryName,
+    (v) => /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v),
+    'use lowercase letters, digits and hyphens, starting with a letter, at most 63 characters',
+  );
+  if (props.image !== undefined && props.repositoryName !== undefined) {
+    errors.add('repositoryName', props.repositoryName, 'leave it out when `image` is given: no repository is created');
+  }
+  if (props.image !== undefined && props.imageTag !== undefined) {
+    errors.add('imageTag', props.imageTag, 'leave it out when `image` is given (put the tag in the image URI)');
+  }
+  errors.check(
+    'imageTag',
+    props.imageTag,
+    (v) => /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(v),
+    'use a Docker tag: letters, digits, _ . -, at most 128 characters, e.g. "v1"',
+  );
+  errors.check(
+    'image',
+    props.image,
+    (v) => /^[a-z0-9.-]+\.(pkg\.dev|gcr\.io)\/\S+$/.test(v) || /^(gcr\.io|[a-z]+\.gcr\.io)\/\S+$/.test(v),
+    'use an Artifact Registry image URI in the endpoint region, e.g. "europe-west4-docker.pkg.dev/my-project/repo/form-detector:v1"',
+  );
+  if (props.image !== undefined && !Token.isUnresolved(props.image) && !Token.isUnresolved(props.region)) {
+    const host = /^([a-z0-9-]+)-docker\.pkg\.dev\//.exec(props.image)?.[1];
+    if (host && host !== props.region) {
+      errors.add(
+        'image',
+        props.image,
+        `the image must be in the endpoint's region: push it to a ${props.region}-docker.pkg.dev repository`,
+      );
+    }
+  }
+  errors.check(
+    'dutyCycleTarget',
+    props.dutyCycleTarget,
+    (n) => Number.isInteger(n) && n >= 1 && n <= 100,
+    'use a whole percentage from 1 to 100, e.g. 60',
+  );
+  const s = props.scaling ?? {};
+  if (s.targetConcurrencyPerInstance !== undefined) {
+    errors.add(
+      'scaling.targetConcurrencyPerInstance',
+      s.targetConcurrencyPerInstance,
+      'Vertex AI scales on accelerator duty cycle, not concurrency: leave it out and set dutyCycleTarget instead',
+    );
+  }
+  for (const name of ['scaleOutCooldown', 'scaleInCooldown'] as const) {
+    if (s[name] !== undefined) {
+      errors.add(
+        `scaling.${name}`,
+        s[name],
+        'Vertex AI autoscaling has no cooldown setting (it waits for the metric over a fixed window): leave it out',
+      );
+    }
+  }
+  let weights: ResolvedProps['weights'];
+  if (props.modelWeights !== undefined && !Token.isUnresolved(props.modelWeights)) {
+    const m = GCS_URI.exec(props.modelWeights);
+    if (!m) {
+      errors.add(
+        'modelWeights',
+        props.modelWeights,
+        'use a Cloud Storage prefix, e.g. "gs://my-bucket/models/qwen3-vl-8b/"',
+      );
+    } else {
+      weights = { bucket: m[1], prefix: m[2] ?? '' };
+    }
+  }
+  const logging = props.requestResponseLogging;
+  if (logging) {
+    errors.check(
+      'requestResponseLogging.samplingRate',
+      logging.samplingRate,
+      (n) => n > 0 && n <= 1,
+      'use a fraction above 0 and at most 1, e.g. 0.1',
+    );
+    errors.check(
+      'requestResponseLogging.bigqueryDestination',
+      logging.bigqueryDestination,
+      (v) => /^bq:\/\/[a-z0-9-]+\.[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$/.test(v),
+      'use "bq://project.dataset" or "bq://project.dataset.table"',
+    );
+  }
+  for (const [key, value] of Object.entries(props.labels ?? {})) {
+    if (!LABEL_KEY.test(key)) {
+      errors.add(`labels.${key}`, key, 'label keys are lowercase letters, digits, _ and -, start with a letter, ≤ 63');
+    }
+    if (!Token.isUnresolved(value) && !LABEL_VALUE.test(value)) {
+      errors.add(`labels.${key}`, value, 'label values are lowercase letters, digits, _ and -, at most 63 characters');
+    }
+  }
+  errors.check(
+    'serviceAccount',
+    props.serviceAccount,
+    (v) => /^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$|^[^@\s]+@developer\.gserviceaccount\.com$/.test(v),
+    'use a service account email, e.g. "detector@my-project.iam.gserviceaccount.com"',
+  );
+  errors.check(
+    'sharedMemorySizeMiB',
+    props.sharedMemorySizeMiB,
+    (n) => Number.isInteger(n) && n >= 64 && n <= 65_536,
+    'use a whole number of MiB from 64 to 65536',
+  );
+  let deploymentTimeoutSeconds = DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS;
+  if (props.deploymentTimeout !== undefined) {
+    deploymentTimeoutSeconds = props.deploymentTimeout.toSeconds();
+    errors.check(
+      'deploymentTimeout',
+      props.deploymentTimeout,
+      () => deploymentTimeoutSeconds >= 300 && deploymentTimeoutSeconds <= MAX_DEPLOYMENT_TIMEOUT_SECONDS,
+      'use 5 minutes to 2 hours (the Vertex AI limit); vLLM needs ~15–30 minutes to download and load the model',
+    );
+  }
+  return { weights, deploymentTimeoutSeconds };
+}
