@@ -1,0 +1,991 @@
+import { Fn, TerraformLocal, Token, type ITerraformDependable } from 'cdktf';
+import { ApplicationInsights } from '@cdktf/provider-azurerm/lib/application-insights';
+import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import { MachineLearningWorkspace } from '@cdktf/provider-azurerm/lib/machine-learning-workspace';
+import {
+  MonitorAutoscaleSetting,
+  type MonitorAutoscaleSettingProfileRule,
+} from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { ResourceGroupTemplateDeployment } from '@cdktf/provider-azurerm/lib/resource-group-template-deployment';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import { Construct } from 'constructs';
+import {
+  azureInstance,
+  AZURE_INSTANCES,
+  CONTAINER_PORT,
+  CONTAINER_ROUTES,
+  containerEnvironment,
+  containerSourceTag,
+  DEFAULT_AZURE_INSTANCE_TYPE,
+  Duration,
+  isPositiveInteger,
+  PLATFORM_LIMITS,
+  resolveDeployment,
+  resolveScaling,
+  resourceName,
+  summarizeDeployment,
+  SUMMARY_METADATA_KEY,
+  ValidationErrors,
+  type AzureInstanceType,
+  type DeploymentSummary,
+  type DetectorDeployment,
+  type DetectorModelOptions,
+  type DurationLike,
+  type ScalingOptions,
+  type ScalingSpec,
+} from '../core';
+import {
+  onlineDeploymentTemplate,
+  templateParameters,
+  type ArmEndpointAuthMode,
+  type ArmTemplate,
+  type ProbeSettings,
+} from './arm-template';
+import { AzureMlDetectorEndpointBase, importAzureMlDetectorEndpoint } from './endpoint-base';
+import type { AzureMlDetectorEndpointAttributes, IAzureMlDetectorEndpoint } from './endpoint-base';
+
+/** The most Azure ML lets a managed online endpoint wait for one request (`request_timeout_ms` ≤ 180000). */
+export const AZURE_ML_MAX_REQUEST_TIMEOUT_MS = 180_000;
+/** How much longer the endpoint waits than the container's own deadline, so the container's 504 reaches the caller. */
+export const ENDPOINT_TIMEOUT_HEADROOM_MS = 5_000;
+/** Azure Monitor autoscale cooldowns run from one minute to one week. */
+export const AUTOSCALE_MIN_COOLDOWN_SECONDS = 60;
+
+export type AzureMlAuthMode = 'key' | 'aad_token';
+
+const ARM_AUTH_MODES: Readonly<Record<AzureMlAuthMode, ArmEndpointAuthMode>> = {
+  key: 'Key',
+  aad_token: 'AADToken',
+};
+
+/** An existing resource group (an `azurerm_resource_group` resource or data source fits). */
+export interface ResourceGroupReference {
+  readonly name: string;
+  readonly id: string;
+  readonly location: string;
+}
+
+/** An existing Azure ML workspace (an `azurerm_machine_learning_workspace` resource or data source fits). */
+export interface WorkspaceReference {
+  readonly name: string;
+  readonly id: string;
+  /**
+   * The workspace's default storage account; the endpoint identity gets Storage Blob Data Reader on it.
+   * @default none: grant it yourself if deployments mount models from the workspace
+   */
+  readonly storageAccountId?: string;
+}
+
+/** An existing container registry (an `azurerm_container_registry` resource or data source fits). */
+export interface RegistryReference {
+  readonly id: string;
+  readonly name: string;
+  readonly loginServer: string;
+}
+
+/** An existing user-assigned identity (an `azurerm_user_assigned_identity` resource or data source fits). */
+export interface IdentityReference {
+  readonly id: string;
+  readonly principalId: string;
+  readonly clientId: string;
+}
+
+/** Timings of a liveness or readiness probe; any field left out keeps its default. */
+export interface ProbeOptions {
+  /** Wait after the container starts before the first probe. */
+  readonly initialDelay?: DurationLike;
+  readonly period?: DurationLike;
+  readonly timeout?: DurationLike;
+  readonly successThreshold?: number;
+  /** Consecutive failures before a liveness probe restarts the container, or a readiness probe takes it out. */
+  readonly failureThreshold?: number;
+}
+
+/** Thresholds of the autoscale rules; capacities and cooldowns come from `scaling`. */
+export interface AzureAutoscaleOptions {
+  /**
+   * Average GPU utilization of the deployment above which an instance is added.
+   * @default 70
+   */
+  readonly scaleOutGpuUtilizationPercent?: number;
+  /**
+   * Average GPU utilization below which an instance is removed (only when requests are low too).
+   * @default 20
+   */
+  readonly scaleInGpuUtilizationPercent?: number;
+  /**
+   * Requests per minute per instance above which an instance is added. The default assumes ~30 s per detection
+   * at the target concurrency; measure yours and set it.
+   * @default scaling.targetConcurrencyPerInstance × 2
+   */
+  readonly scaleOutRequestsPerMinutePerInstance?: number;
+  /**
+   * Requests per minute per instance below which an instance is removed (only when the GPU is idle too).
+   * @default a quarter of scaleOutRequestsPerMinutePerInstance
+   */
+  readonly scaleInRequestsPerMinutePerInstance?: number;
+}
+
+export interface AzureMlDetectorEndpointProps extends DetectorModelOptions {
+  /** Azure region of everything created here, e.g. the value of AZURE_LOCATION. */
+  readonly location: string;
+  /**
+   * An existing resource group to deploy into.
+   * @default a new resource group
+   */
+  readonly resourceGroup?: ResourceGroupReference;
+  /**
+   * Name of the resource group created when `resourceGroup` is not given.
+   * @default derived from the construct path
+   */
+  readonly resourceGroupName?: string;
+  /**
+   * GPU VM size of the deployment.
+   * @default 'Standard_NC4as_T4_v3' (T4 16 GB: no bf16, served in fp16)
+   */
+  readonly instanceType?: AzureInstanceType;
+  /**
+   * Instances the deployment starts with; the autoscale setting's default capacity.
+   * @default scaling.minCapacity
+   */
+  readonly instanceCount?: number;
+  /**
+   * Autoscale capacities and cooldowns. Managed online endpoints cannot scale to zero: minCapacity ≥ 1.
+   * @default min 1, max 2, 5 min out / 15 min in cooldowns
+   */
+  readonly scaling?: ScalingOptions;
+  /**
+   * Autoscale rule thresholds (GPU utilization and requests per minute).
+   * @default see AzureAutoscaleOptions
+   */
+  readonly autoscale?: AzureAutoscaleOptions;
+  /**
+   * How callers authenticate: 'key' (a static key from `az ml online-endpoint get-credentials`, what the seed
+   * clients use) or 'aad_token' (Entra ID tokens; grant callers with grantInvoke()).
+   * @default 'key'
+   */
+  readonly authMode?: AzureMlAuthMode;
+  /**
+   * A complete image reference to serve instead of the image built from inference-container/. Pass the registry
+   * that holds it as `registry` so the endpoint identity may pull it.
+   * @default `<registry login server>/<imageRepository>:<imageTag>`
+   */
+  readonly image?: string;
+  /**
+   * Repository of the image in the registry.
+   * @default 'form-detector'
+   */
+  readonly imageRepository?: string;
+  /**
+   * Tag of the image in the registry.
+   * @default containerSourceTag(): a hash of inference-container/'s sources
+   */
+  readonly imageTag?: string;
+  /**
+   * An existing Azure ML workspace; then no workspace, Key Vault, storage, Log Analytics or Application Insights
+   * is created here.
+   * @default a new workspace with its dependencies
+   */
+  readonly workspace?: WorkspaceReference;
+  /**
+   * An existing container registry holding the image.
+   * @default a new registry (admin user disabled)
+   */
+  readonly registry?: RegistryReference;
+  /**
+   * An existing identity for the endpoint; it must be able to pull the image.
+   * @default a new user-assigned identity with AcrPull on the registry and Storage Blob Data Reader on the
+   * workspace storage
+   */
+  readonly endpointIdentity?: IdentityReference;
+  /**
+   * Online endpoint name: 3–32 letters, digits and hyphens, starting with a letter; unique in the region, since
+   * it names the scoring host `<name>.<region>.inference.ml.azure.com`.
+   * @default the construct id plus a hash of subscription, resource group and construct path
+   */
+  readonly endpointName?: string;
+  /**
+   * Name of the deployment that takes all traffic.
+   * @default 'detector'
+   */
+  readonly deploymentName?: string;
+  /**
+   * How long an instance may take from start to ready: image pull, weight download, quantization, warm-up.
+   * The probes are sized from it.
+   * @default 30 minutes
+   */
+  readonly modelLoadTimeout?: DurationLike;
+  /**
+   * Liveness probe on /health/live (answers as soon as the controller runs).
+   * @default initial delay 2 min, period 10 s, timeout 5 s, 30 failures (5 min) before a restart
+   */
+  readonly livenessProbe?: ProbeOptions;
+  /**
+   * Readiness probe on /health/ready (answers once vLLM serves the adapter).
+   * @default initial delay 5 min, period 10 s, timeout 5 s, failures to cover modelLoadTimeout
+   */
+  readonly readinessProbe?: ProbeOptions;
+  /**
+   * Whether the scoring endpoint is reachable from the internet (otherwise only through the workspace's private
+   * endpoint).
+   * @default true
+   */
+  readonly publicNetworkAccess?: boolean;
+  /**
+   * Whether the container may reach the internet. It downloads the model from Hugging Face at start unless the
+   * image carries the weights.
+   * @default true
+   */
+  readonly egressPublicNetworkAccess?: boolean;
+  /**
+   * Send the deployment's request logs and metrics to Application Insights.
+   * @default true
+   */
+  readonly appInsightsEnabled?: boolean;
+  /**
+   * Purge protection on the created Key Vault: a deleted vault stays recoverable for softDeleteRetentionDays.
+   * @default true
+   */
+  readonly keyVaultPurgeProtection?: boolean;
+  /**
+   * SKU of the created registry. The vLLM image is ~10 GB; Basic includes 10 GiB of storage, Standard 100 GiB.
+   * @default 'Standard'
+   */
+  readonly registrySku?: 'Basic' | 'Standard' | 'Premium';
+  /**
+   * Retention of the created Log Analytics workspace, days (30–730).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Tags on every resource created here.
+   * @default none
+   */
+  readonly tags?: Record<string, string>;
+}
+
+const DEFAULTS = {
+  imageRepository: 'form-detector',
+  deploymentName: 'detector',
+  modelLoadTimeoutSeconds: 30 * 60,
+  liveness: { initialDelay: 120, period: 10, timeout: 5, successThreshold: 1, failureThreshold: 30 },
+  readiness: { initialDelay: 300, period: 10, timeout: 5, successThreshold: 1 },
+  scaleOutGpuUtilizationPercent: 70,
+  scaleInGpuUtilizationPercent: 20,
+  scaleOutWindow: 'PT5M',
+  scaleInWindow: 'PT15M',
+  registrySku: 'Standard',
+  logRetentionDays: 30,
+  keyVaultSoftDeleteRetentionDays: 7,
+} as const;
+
+const ENDPOINT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
+const IMAGE_REPOSITORY = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+interface ResolvedProps {
+  readonly deployment: DetectorDeployment;
+  readonly scaling: ScalingSpec;
+  readonly instanceCount: number;
+  readonly endpointTimeoutMs: number;
+  readonly livenessProbe: ProbeSettings;
+  readonly readinessProbe: ProbeSettings;
+  readonly autoscale: Required<AzureAutoscaleOptions>;
+}
+
+/**
+ * The form-field detector on an Azure ML managed online endpoint: workspace and its dependencies (or existing
+ * ones), an identity that can pull the image, the endpoint + environment + deployment + traffic in one ARM
+ * template deployment, and an autoscale setting on the deployment.
+ *
+ * @example
+ * const detector = new AzureMlDetectorEndpoint(this, 'Detector', { location: 'eastus' });
+ * new TerraformOutput(this, 'scoring_uri', { value: detector.scoringUri });
+ */
+export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
+  /** An endpoint deployed elsewhere, to grant scoring on or read metrics from. */
+  static fromEndpointAttributes(
+    scope: Construct,
+    id: string,
+    attributes: AzureMlDetectorEndpointAttributes,
+  ): IAzureMlDetectorEndpoint {
+    return importAzureMlDetectorEndpoint(scope, id, attributes);
+  }
+
+  readonly endpointName: string;
+  readonly deploymentName: string;
+  readonly workspaceId: string;
+  readonly workspaceName: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly authMode: AzureMlAuthMode;
+  /** The image the deployment serves. */
+  readonly image: string;
+  /** What runs, at what scale and price (also recorded in the synthesized template deployment). */
+  readonly summary: DeploymentSummary;
+  /** The resolved model and container settings. */
+  readonly deployment: DetectorDeployment;
+  readonly scaling: ScalingSpec;
+  /** The ARM template, as an object (its JSON is the template deployment's template_content). */
+  readonly template: ArmTemplate;
+
+  // Escape hatches: the provider resources, for overrides. Undefined where an existing one was passed in.
+  readonly clientConfig: DataAzurermClientConfig;
+  readonly createdResourceGroup?: ResourceGroup;
+  readonly logAnalyticsWorkspace?: LogAnalyticsWorkspace;
+  readonly applicationInsights?: ApplicationInsights;
+  readonly keyVault?: KeyVault;
+  readonly storageAccount?: StorageAccount;
+  readonly createdRegistry?: ContainerRegistry;
+  readonly workspaceIdentity?: UserAssignedIdentity;
+  readonly createdEndpointIdentity?: UserAssignedIdentity;
+  readonly createdWorkspace?: MachineLearningWorkspace;
+  /** Role assignments this construct made, by what they allow. */
+  readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
+  /** The main resource: endpoint, environment, deployment and traffic. */
+  readonly templateDeployment: ResourceGroupTemplateDeployment;
+  readonly autoscaleSetting: MonitorAutoscaleSetting;
+
+  /** The resource group (created or given). */
+  readonly resourceGroup: ResourceGroupReference;
+  /** The registry holding the image (created or given). */
+  readonly registry: RegistryReference;
+  /** The identity the endpoint runs as (created or given). */
+  readonly endpointIdentity: IdentityReference;
+
+  constructor(scope: Construct, id: string, props: AzureMlDetectorEndpointProps) {
+    super(scope, id);
+    const resolved = validate(this.node.path, props);
+    this.deployment = resolved.deployment;
+    this.scaling = resolved.scaling;
+    this.authMode = props.authMode ?? 'key';
+    this.location = props.location;
+    this.deploymentName = props.deploymentName ?? DEFAULTS.deploymentName;
+    const tags = props.tags ?? {};
+    const tagged = Object.keys(tags).length > 0 ? { tags } : {};
+
+    this.clientConfig = new DataAzurermClientConfig(this, 'ClientConfig', {});
+
+    // Resource group.
+    if (props.resourceGroup) {
+      this.resourceGroup = props.resourceGroup;
+    } else {
+      this.createdResourceGroup = new ResourceGroup(this, 'ResourceGroup', {
+        name:
+          props.resourceGroupName ??
+          resourceName(this.node.path, { maxLength: 90, allowed: 'A-Za-z0-9_.()\\-', separator: '-' }),
+        location: props.location,
+        ...tagged,
+      });
+      this.resourceGroup = this.createdResourceGroup;
+    }
+    this.resourceGroupName = this.resourceGroup.name;
+    const common = { location: props.location, resourceGroupName: this.resourceGroup.name, ...tagged };
+
+    // Globally unique names need more than the construct path: a short hash of subscription + group + path.
+    const suffix = new TerraformLocal(
+      this,
+      'NameSuffix',
+      Fn.substr(
+        Fn.sha1(Fn.join('/', [this.clientConfig.subscriptionId, this.resourceGroup.name, this.node.path])),
+        0,
+        8,
+      ),
+    ).asString;
+    const base = (maxLength: number, lowercase = true): string =>
+      resourceName(id, { maxLength, lowercase, separator: '', letterPrefix: 'd' });
+
+    this.endpointName =
+      props.endpointName ??
+      new TerraformLocal(
+        this,
+        'EndpointName',
+        concat(resourceName(id, { maxLength: 23, lowercase: true }), '-', suffix),
+      ).asString;
+
+    const roleAssignments: Record<string, RoleAssignment> = {};
+    const grant = (key: string, scopeId: string, principalId: string, role: string): RoleAssignment => {
+      roleAssignments[key] = new RoleAssignment(this, key, {
+        scope: scopeId,
+        principalId,
+        principalType: 'ServicePrincipal',
+        roleDefinitionName: role,
+        description: `form-detector ${id}: ${role}`,
+      });
+      return roleAssignments[key];
+    };
+
+    // Registry.
+    if (props.registry) {
+      this.registry = props.registry;
+    } else {
+      this.createdRegistry = new ContainerRegistry(this, 'Registry', {
+        ...common,
+        name: concat(base(42), suffix),
+        sku: props.registrySku ?? DEFAULTS.registrySku,
+        adminEnabled: false,
+      });
+      this.registry = this.createdRegistry;
+    }
+
+    // The endpoint's identity: pulls the image, reads the workspace storage; nothing else.
+    if (props.endpointIdentity) {
+      this.endpointIdentity = props.endpointIdentity;
+    } else {
+      this.createdEndpointIdentity = new UserAssignedIdentity(this, 'EndpointIdentity', {
+        ...common,
+        name: resourceName(`${id}-endpoint`, { maxLength: 128 }),
+      });
+      this.endpointIdentity = this.createdEndpointIdentity;
+    }
+    // A grant is made here when this construct created either side; between two existing resources it is the
+    // platform team's to make.
+    const identityCreated = this.createdEndpointIdentity !== undefined;
+    const endpointGrants: RoleAssignment[] = [];
+    if (identityCreated || this.createdRegistry) {
+      endpointGrants.push(grant('EndpointAcrPull', this.registry.id, this.endpointIdentity.principalId, 'AcrPull'));
+    }
+
+    // Workspace and its dependencies.
+    if (props.workspace) {
+      this.workspaceId = props.workspace.id;
+      this.workspaceName = props.workspace.name;
+      if (identityCreated && props.workspace.storageAccountId !== undefined) {
+        endpointGrants.push(
+          grant(
+            'EndpointStorageBlobDataReader',
+            props.workspace.storageAccountId,
+            this.endpointIdentity.principalId,
+            'Storage Blob Data Reader',
+          ),
+        );
+      }
+    } else {
+      this.logAnalyticsWorkspace = new LogAnalyticsWorkspace(this, 'LogAnalytics', {
+        ...common,
+        name: resourceName(`${id}-logs`, { maxLength: 63 }),
+        sku: 'PerGB2018',
+        retentionInDays: props.logRetentionDays ?? DEFAULTS.logRetentionDays,
+      });
+      this.applicationInsights = new ApplicationInsights(this, 'AppInsights', {
+        ...common,
+        name: resourceName(`${id}-insights`, { maxLength: 255 }),
+        applicationType: 'web',
+        workspaceId: this.logAnalyticsWorkspace.id,
+      });
+      this.keyVault = new KeyVault(this, 'KeyVault', {
+        ...common,
+        name: concat(base(16), suffix),
+        tenantId: this.clientConfig.tenantId,
+        skuName: 'standard',
+        rbacAuthorizationEnabled: true,
+        purgeProtectionEnabled: props.keyVaultPurgeProtection ?? true,
+        softDeleteRetentionDays: DEFAULTS.keyVaultSoftDeleteRetentionDays,
+      });
+      this.storageAccount = new StorageAccount(this, 'Storage', {
+        ...common,
+        name: concat(base(16), suffix),
+        accountTier: 'Standard',
+        accountReplicationType: 'LRS',
+        accountKind: 'StorageV2',
+        allowNestedItemsToBePublic: false,
+        minTlsVersion: 'TLS1_2',
+        httpsTrafficOnlyEnabled: true,
+      });
+      this.workspaceIdentity = new UserAssignedIdentity(this, 'WorkspaceIdentity', {
+        ...common,
+        name: resourceName(`${id}-workspace`, { maxLength: 128 }),
+      });
+      // What a workspace's user-assigned identity needs on its dependencies (Azure ML docs, "identity-based
+      // service authentication": Contributor on each, Key Vault Administrator with RBAC vaults, Storage Blob Data
+      // Contributor for data preview).
+      const wsPrincipal = this.workspaceIdentity.principalId;
+      const workspaceGrants = [
+        grant('WorkspaceStorageContributor', this.storageAccount.id, wsPrincipal, 'Contributor'),
+        grant(
+          'WorkspaceStorageBlobDataContributor',
+          this.storageAccount.id,
+          wsPrincipal,
+          'Storage Blob Data Contributor',
+        ),
+        grant('WorkspaceKeyVaultContributor', this.keyVault.id, wsPrincipal, 'Contributor'),
+        grant('WorkspaceKeyVaultAdministrator', this.keyVault.id, wsPrincipal, 'Key Vault Administrator'),
+        grant('WorkspaceRegistryContributor', this.registry.id, wsPrincipal, 'Contributor'),
+        grant('WorkspaceAppInsightsContributor', this.applicationInsights.id, wsPrincipal, 'Contributor'),
+      ];
+      this.createdWorkspace = new MachineLearningWorkspace(this, 'Workspace', {
+        ...common,
+        name: resourceName(`${id}-ws`, { maxLength: 33 }),
+        applicationInsightsId: this.applicationInsights.id,
+        keyVaultId: this.keyVault.id,
+        storageAccountId: this.storageAccount.id,
+        containerRegistryId: this.registry.id,
+        identity: { type: 'UserAssigned', identityIds: [this.workspaceIdentity.id] },
+        primaryUserAssignedIdentity: this.workspaceIdentity.id,
+        publicNetworkAccessEnabled: true,
+        dependsOn: workspaceGrants,
+      });
+      this.workspaceId = this.createdWorkspace.id;
+      this.workspaceName = this.createdWorkspace.name;
+      endpointGrants.push(
+        grant(
+          'EndpointStorageBlobDataReader',
+          this.storageAccount.id,
+          this.endpointIdentity.principalId,
+          'Storage Blob Data Reader',
+        ),
+      );
+    }
+    this.roleAssignments = roleAssignments;
+
+    this.image =
+      props.image ??
+      concat(
+        this.registry.loginServer,
+        `/${props.imageRepository ?? DEFAULTS.imageRepository}:${props.imageTag ?? containerSourceTag()}`,
+      );
+
+    // Endpoint, environment, deployment and traffic.
+    this.template = onlineDeploymentTemplate({
+      authMode: ARM_AUTH_MODES[this.authMode],
+      publicNetworkAccess: props.publicNetworkAccess === false ? 'Disabled' : 'Enabled',
+      egressPublicNetworkAccess: props.egressPublicNetworkAccess === false ? 'Disabled' : 'Enabled',
+      instanceType: this.deployment.instance.instanceType,
+      port: CONTAINER_PORT,
+      routes: {
+        liveness: CONTAINER_ROUTES.azureLiveness,
+        readiness: CONTAINER_ROUTES.azureReadiness,
+        scoring: CONTAINER_ROUTES.azureScore,
+      },
+      livenessProbe: resolved.livenessProbe,
+      readinessProbe: resolved.readinessProbe,
+      requestSettings: {
+        requestTimeout: Duration.millis(resolved.endpointTimeoutMs).toIsoString(),
+        maxConcurrentRequestsPerInstance: this.deployment.maxConcurrency,
+      },
+      appInsightsEnabled: props.appInsightsEnabled ?? true,
+      description: `pdfme form-field detector: ${this.deployment.baseModel}${
+        this.deployment.loraAdapter ? ` + ${this.deployment.loraAdapter}` : ''
+      } (${this.deployment.quantization})`,
+    });
+    const dependencies: ITerraformDependable[] = [...endpointGrants];
+    if (this.createdWorkspace) dependencies.push(this.createdWorkspace);
+    this.templateDeployment = new ResourceGroupTemplateDeployment(this, 'Resource', {
+      name: resourceName(`${id}-online-endpoint`, { maxLength: 64 }),
+      resourceGroupName: this.resourceGroup.name,
+      deploymentMode: 'Incremental',
+      templateContent: JSON.stringify(this.template, undefined, 2),
+      parametersContent: Fn.jsonencode(
+        templateParameters({
+          workspaceName: this.workspaceName,
+          location: props.location,
+          endpointName: this.endpointName,
+          deploymentName: this.deploymentName,
+          environmentName: concat(this.endpointName, '-env'),
+          image: this.image,
+          endpointIdentityId: this.endpointIdentity.id,
+          instanceCount: resolved.instanceCount,
+          environmentVariables: containerEnvironment(this.deployment),
+          tags,
+        }),
+      ),
+      // A GPU deployment waits for quota, pulls a ~10 GB image and loads the model.
+      timeouts: { create: '120m', update: '120m', delete: '60m' },
+      ...tagged,
+      dependsOn: dependencies,
+    });
+
+    this.summary = summarizeDeployment({
+      service: PLATFORM_LIMITS.azureMl.name,
+      endpoint: Token.isUnresolved(this.endpointName) ? this.node.path : this.endpointName,
+      mode: 'always-on',
+      deployment: this.deployment,
+      scaling: this.scaling,
+    });
+    this.templateDeployment.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
+
+    this.autoscaleSetting = new MonitorAutoscaleSetting(this, 'Autoscale', {
+      ...common,
+      name: resourceName(`${id}-autoscale`, { maxLength: 260 }),
+      targetResourceId: this.deploymentId,
+      profile: [
+        {
+          name: 'detector',
+          capacity: {
+            minimum: this.scaling.minCapacity,
+            maximum: this.scaling.maxCapacity,
+            default: resolved.instanceCount,
+          },
+          rule: autoscaleRules(this.deploymentId, this.scaling, resolved.autoscale),
+        },
+      ],
+      dependsOn: [this.templateDeployment],
+    });
+  }
+
+  /** Resource id of the deployment that takes the traffic (the autoscale target). */
+  get deploymentId(): string {
+    return `${this.endpointId}/deployments/${this.deploymentName}`;
+  }
+
+  /** The endpoint's scoring URI, `https://<endpoint>.<region>.inference.ml.azure.com/score`. */
+  get scoringUri(): string {
+    return this.templateOutput('scoringUri');
+  }
+
+  /** The OpenAPI document of the scoring route, as Azure ML serves it. */
+  get swaggerUri(): string {
+    return this.templateOutput('swaggerUri');
+  }
+
+  get registryLoginServer(): string {
+    return this.registry.loginServer;
+  }
+
+  /** Shell commands that build the image from inference-container/ (run from the repo root) and push it. */
+  get pushImageCommand(): string {
+    return [
+      `az acr login --name ${this.registry.name}`,
+      `docker build --platform linux/amd64 -t ${this.image} inference-container`,
+      `docker push ${this.image}`,
+    ].join(' && ');
+  }
+
+  /** The shell command that prints a credential for scoring requests. */
+  get credentialsCommand(): string {
+    if (this.authMode === 'aad_token') {
+      return 'az account get-access-token --resource https://ml.azure.com --query accessToken -o tsv';
+    }
+    return (
+      `az ml online-endpoint get-credentials --name ${this.endpointName} ` +
+      `--resource-group ${this.resourceGroupName} --workspace-name ${this.workspaceName} --query primaryKey -o tsv`
+    );
+  }
+
+  private templateOutput(name: string): string {
+    return Fn.lookupNested(Fn.jsondecode(this.templateDeployment.outputContent), [name, 'value']);
+  }
+}
+
+/**
+ * Joins strings, as a Terraform `join` when any part is a reference: a `${…}` template nested inside a function
+ * such as jsonencode() is something cdktf warns it may render wrong.
+ */
+function concat(...parts: string[]): string {
+  return parts.some((part) => Token.isUnresolved(part)) ? Fn.join('', parts) : parts.join('');
+}
+
+function autoscaleRules(
+  deploymentId: string,
+  scaling: ScalingSpec,
+  thresholds: Required<AzureAutoscaleOptions>,
+): MonitorAutoscaleSettingProfileRule[] {
+  const rule = (
+    metricName: 'GpuUtilizationPercentage' | 'RequestsPerMinute',
+    direction: 'Increase' | 'Decrease',
+    threshold: number,
+  ): MonitorAutoscaleSettingProfileRule => {
+    const out = direction === 'Increase';
+    return {
+      metricTrigger: {
+        metricName,
+        metricResourceId: deploymentId,
+        timeGrain: 'PT1M',
+        statistic: 'Average',
+        timeWindow: out ? DEFAULTS.scaleOutWindow : DEFAULTS.scaleInWindow,
+        timeAggregation: 'Average',
+        operator: out ? 'GreaterThan' : 'LessThan',
+        threshold,
+        // Requests are counted for the whole deployment; compare them per instance.
+        ...(metricName === 'RequestsPerMinute' ? { divideByInstanceCount: true } : {}),
+      },
+      scaleAction: {
+        direction,
+        type: 'ChangeCount',
+        value: 1,
+        cooldown: Duration.seconds(
+          out ? scaling.scaleOutCooldownSeconds : scaling.scaleInCooldownSeconds,
+        ).toIsoString(),
+      },
+    };
+  };
+  // Azure Monitor scales out when any scale-out rule fires, and in only when every scale-in rule holds.
+  return [
+    rule('GpuUtilizationPercentage', 'Increase', thresholds.scaleOutGpuUtilizationPercent),
+    rule('RequestsPerMinute', 'Increase', thresholds.scaleOutRequestsPerMinutePerInstance),
+    rule('GpuUtilizationPercentage', 'Decrease', thresholds.scaleInGpuUtilizationPercent),
+    rule('RequestsPerMinute', 'Decrease', thresholds.scaleInRequestsPerMinutePerInstance),
+  ];
+}
+
+/** Checks every prop once and throws one error that lists each problem. */
+function validate(path: string, props: AzureMlDetectorEndpointProps): ResolvedProps {
+  const errors = new ValidationErrors(`AzureMlDetectorEndpoint '${path}'`, (v) => Token.isUnresolved(v));
+
+  const instanceType = props.instanceType ?? DEFAULT_AZURE_INSTANCE_TYPE;
+  const found = azureInstance(instanceType);
+  if (!found.ok) errors.add('instanceType', instanceType, found.problem);
+  const instance = found.ok ? found.value : AZURE_INSTANCES[DEFAULT_AZURE_INSTANCE_TYPE];
+  const deployment = resolveDeployment(instance, props, PLATFORM_LIMITS.azureMl, errors);
+  const scaling = resolveScaling(
+    props.scaling,
+    { maxConcurrency: deployment.maxConcurrency, allowZero: false },
+    errors,
+  );
+
+  const instanceCount = props.instanceCount ?? scaling.minCapacity;
+  errors.check(
+    'instanceCount',
+    props.instanceCount,
+    (n) => isPositiveInteger(n) && n >= scaling.minCapacity && n <= scaling.maxCapacity,
+    `use a whole number from scaling.minCapacity (${scaling.minCapacity}) to scaling.maxCapacity ` +
+      `(${scaling.maxCapacity}); managed online endpoints cannot run zero instances`,
+  );
+  for (const [name, seconds] of [
+    ['scaleOutCooldown', scaling.scaleOutCooldownSeconds],
+    ['scaleInCooldown', scaling.scaleInCooldownSeconds],
+  ] as const) {
+    errors.check(
+      `scaling.${name}`,
+      seconds,
+      (s) => s >= AUTOSCALE_MIN_COOLDOWN_SECONDS && s % 60 === 0,
+      'use whole minutes, at least 1 (Azure Monitor autoscale cooldowns run from 1 minute to 1 week)',
+    );
+  }
+
+  errors.check(
+    'location',
+    props.location,
+    (l) => /^[A-Za-z][A-Za-z0-9 ]*$/.test(l),
+    "use an Azure region name, e.g. 'westeurope' (see az account list-locations)",
+  );
+  errors.check(
+    'authMode',
+    props.authMode,
+    (m) => Object.prototype.hasOwnProperty.call(ARM_AUTH_MODES, m),
+    `use one of ${Object.keys(ARM_AUTH_MODES).join(', ')}`,
+  );
+  errors.check(
+    'endpointName',
+    props.endpointName,
+    (n) => ENDPOINT_NAME.test(n),
+    '3–32 letters, digits and hyphens, starting with a letter and not ending with a hyphen',
+  );
+  errors.check(
+    'deploymentName',
+    props.deploymentName,
+    (n) => ENDPOINT_NAME.test(n),
+    '3–32 letters, digits and hyphens, starting with a letter and not ending with a hyphen',
+  );
+  errors.check(
+    'imageRepository',
+    props.imageRepository,
+    (r) => IMAGE_REPOSITORY.test(r),
+    'use lowercase letters, digits and separators (. _ - /), e.g. form-detector',
+  );
+  errors.check('imageTag', props.imageTag, (t) => IMAGE_TAG.test(t), 'use up to 128 letters, digits, _ . -');
+  if (props.image !== undefined && (props.imageTag !== undefined || props.imageRepository !== undefined)) {
+    errors.add('image', props.image, 'pass either image, or imageRepository/imageTag for the registry, not both');
+  }
+  errors.check(
+    'logRetentionDays',
+    props.logRetentionDays,
+    (d) => Number.isInteger(d) && d >= 30 && d <= 730,
+    'use a whole number of days from 30 to 730',
+  );
+  if (props.workspace !== undefined && props.resourceGroup === undefined) {
+    errors.add(
+      'resourceGroup',
+      undefined,
+      'an existing workspace needs its resource group too: pass resourceGroup (the group holding the workspace)',
+    );
+  }
+
+  // The endpoint waits a little longer than the container, so the container's own timeout answer gets through.
+  const endpointTimeoutMs = Math.min(
+    deployment.requestTimeoutMs + ENDPOINT_TIMEOUT_HEADROOM_MS,
+    AZURE_ML_MAX_REQUEST_TIMEOUT_MS,
+  );
+
+  const modelLoadSeconds = seconds(
+    errors,
+    'modelLoadTimeout',
+    props.modelLoadTimeout,
+    DEFAULTS.modelLoadTimeoutSeconds,
+  );
+  errors.check(
+    'modelLoadTimeout',
+    modelLoadSeconds,
+    (s) => s >= 300 && s <= 7200,
+    'use 5 minutes to 2 hours (vLLM needs ~15–30 minutes to download and quantize the model)',
+  );
+  const liveness = probe(errors, 'livenessProbe', props.livenessProbe, DEFAULTS.liveness);
+  const readinessDefaults = {
+    ...DEFAULTS.readiness,
+    failureThreshold: Math.max(
+      3,
+      Math.ceil(
+        (modelLoadSeconds - (toSecondsOr(props.readinessProbe?.initialDelay) ?? DEFAULTS.readiness.initialDelay)) /
+          (toSecondsOr(props.readinessProbe?.period) ?? DEFAULTS.readiness.period),
+      ),
+    ),
+  };
+  const readiness = probe(errors, 'readinessProbe', props.readinessProbe, readinessDefaults);
+  // Liveness (/health/live) answers as soon as the controller runs, model or not; readiness waits for the model,
+  // so it is the probe that must outlast the load.
+  const readinessWindow = readiness.initialDelay + readiness.period * readiness.failureThreshold;
+  if (readinessWindow < modelLoadSeconds) {
+    errors.add(
+      'readinessProbe',
+      `initialDelay ${readiness.initialDelay}s + ${readiness.failureThreshold} × ${readiness.period}s = ${readinessWindow}s`,
+      `the probe gives up before modelLoadTimeout (${modelLoadSeconds}s); raise initialDelay or failureThreshold, ` +
+        'or lower modelLoadTimeout',
+    );
+  }
+
+  const autoscaleInput = props.autoscale ?? {};
+  const scaleOutRpm =
+    autoscaleInput.scaleOutRequestsPerMinutePerInstance ?? Math.max(1, scaling.targetConcurrencyPerInstance * 2);
+  const autoscale: Required<AzureAutoscaleOptions> = {
+    scaleOutGpuUtilizationPercent:
+      autoscaleInput.scaleOutGpuUtilizationPercent ?? DEFAULTS.scaleOutGpuUtilizationPercent,
+    scaleInGpuUtilizationPercent: autoscaleInput.scaleInGpuUtilizationPercent ?? DEFAULTS.scaleInGpuUtilizationPercent,
+    scaleOutRequestsPerMinutePerInstance: scaleOutRpm,
+    scaleInRequestsPerMinutePerInstance:
+      autoscaleInput.scaleInRequestsPerMinutePerInstance ?? Math.max(0, Math.floor(scaleOutRpm / 4)),
+  };
+  const percent = (n: number): boolean => n > 0 && n < 100;
+  errors.check(
+    'autoscale.scaleOutGpuUtilizationPercent',
+    autoscaleInput.scaleOutGpuUtilizationPercent,
+    percent,
+    'use a percentage between 0 and 100',
+  );
+  errors.check(
+    'autoscale.scaleInGpuUtilizationPercent',
+    autoscaleInput.scaleInGpuUtilizationPercent,
+    percent,
+    'use a percentage between 0 and 100',
+  );
+  errors.check(
+    'autoscale.scaleOutRequestsPerMinutePerInstance',
+    autoscaleInput.scaleOutRequestsPerMinutePerInstance,
+    (n) => n > 0,
+    'use a positive number of requests per minute',
+  );
+  errors.check(
+    'autoscale.scaleInRequestsPerMinutePerInstance',
+    autoscaleInput.scaleInRequestsPerMinutePerInstance,
+    (n) => n >= 0,
+    'use zero or a positive number of requests per minute',
+  );
+  if (autoscale.scaleInGpuUtilizationPercent >= autoscale.scaleOutGpuUtilizationPercent) {
+    errors.add(
+      'autoscale.scaleInGpuUtilizationPercent',
+      autoscale.scaleInGpuUtilizationPercent,
+      `keep it below scaleOutGpuUtilizationPercent (${autoscale.scaleOutGpuUtilizationPercent}), or the ` +
+        'autoscaler flaps between the two',
+    );
+  }
+  if (autoscale.scaleInRequestsPerMinutePerInstance >= autoscale.scaleOutRequestsPerMinutePerInstance) {
+    errors.add(
+      'autoscale.scaleInRequestsPerMinutePerInstance',
+      autoscale.scaleInRequestsPerMinutePerInstance,
+      `keep it below scaleOutRequestsPerMinutePerInstance (${autoscale.scaleOutRequestsPerMinutePerInstance}), ` +
+        'or the autoscaler flaps between the two',
+    );
+  }
+
+  errors.throwIfAny();
+  return {
+    deployment,
+    scaling,
+    instanceCount,
+    endpointTimeoutMs,
+    livenessProbe: armProbe(liveness),
+    readinessProbe: armProbe(readiness),
+    autoscale,
+  };
+}
+
+interface ProbeSeconds {
+  readonly initialDelay: number;
+  readonly period: number;
+  readonly timeout: number;
+  readonly successThreshold: number;
+  readonly failureThreshold: number;
+}
+
+function probe(
+  errors: ValidationErrors,
+  prop: string,
+  options: ProbeOptions | undefined,
+  defaults: ProbeSeconds,
+): ProbeSeconds {
+  const o = options ?? {};
+  const result: ProbeSeconds = {
+    initialDelay: seconds(errors, `${prop}.initialDelay`, o.initialDelay, defaults.initialDelay),
+    period: seconds(errors, `${prop}.period`, o.period, defaults.period),
+    timeout: seconds(errors, `${prop}.timeout`, o.timeout, defaults.timeout),
+    successThreshold: o.successThreshold ?? defaults.successThreshold,
+    failureThreshold: o.failureThreshold ?? defaults.failureThreshold,
+  };
+  const atLeastOneSecond = (s: number): boolean => s >= 1;
+  errors.check(`${prop}.initialDelay`, result.initialDelay, atLeastOneSecond, 'use at least 1 second');
+  errors.check(`${prop}.period`, result.period, atLeastOneSecond, 'use at least 1 second');
+  errors.check(
+    `${prop}.timeout`,
+    result.timeout,
+    (s) => s >= 1 && s <= result.period,
+    `use 1 second up to the period (${result.period}s)`,
+  );
+  if (prop === 'livenessProbe') {
+    errors.check(
+      `${prop}.successThreshold`,
+      o.successThreshold,
+      (n) => n === 1,
+      'use 1 (a liveness probe takes only 1)',
+    );
+  } else {
+    errors.check(`${prop}.successThreshold`, o.successThreshold, isPositiveInteger, 'use a whole number ≥ 1');
+  }
+  errors.check(`${prop}.failureThreshold`, o.failureThreshold, isPositiveInteger, 'use a whole number ≥ 1');
+  return result;
+}
+
+function armProbe(p: ProbeSeconds): ProbeSettings {
+  const iso = (s: number): string => Duration.seconds(s).toIsoString();
+  return {
+    initialDelay: iso(p.initialDelay),
+    period: iso(p.period),
+    timeout: iso(p.timeout),
+    successThreshold: p.successThreshold,
+    failureThreshold: p.failureThreshold,
+  };
+}
+
+/** Whole seconds of a duration prop, recording a problem (and using the fallback) when it has a fraction. */
+function seconds(errors: ValidationErrors, prop: string, value: DurationLike | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  try {
+    return value.toSeconds();
+  } catch {
+    errors.add(prop, value, 'use a whole number of seconds');
+    return fallback;
+  }
+}
+
+function toSecondsOr(value: DurationLike | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return value.toSeconds();
+  } catch {
+    return undefined;
+  }
+}
