@@ -7,7 +7,7 @@ import type { DetectorDeployment } from './deployment';
  */
 export function containerEnvironment(deployment: DetectorDeployment): Record<string, string> {
   const env: Record<string, string> = {
-    [ENV.baseModel]: deployment.model.baseModel,
+    [ENV.baseModel]: deployment.baseModel,
     [ENV.loraAdapter]: deployment.loraAdapter ?? '',
     [ENV.use4bit]: String(deployment.quantization === 'bitsandbytes'),
     [ENV.quantization]: deployment.quantization,
