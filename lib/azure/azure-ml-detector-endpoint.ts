@@ -45,6 +45,7 @@ import {
   templateParameters,
   type ArmEndpointAuthMode,
   type ArmTemplate,
+  type OnlineDeploymentTemplateParameters,
   type ProbeSettings,
 } from './arm-template';
 import { AzureMlDetectorEndpointBase, importAzureMlDetectorEndpoint } from './endpoint-base';
@@ -334,6 +335,8 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
   readonly scaling: ScalingSpec;
   /** The ARM template, as an object (its JSON is the template deployment's template_content). */
   readonly template: ArmTemplate;
+  /** The values passed to the template (jsonencode()d into the template deployment's parameters_content). */
+  readonly templateParameterValues: OnlineDeploymentTemplateParameters;
 
   // Escape hatches: the provider resources, for overrides. Undefined where an existing one was passed in.
   readonly clientConfig: DataAzurermClientConfig;
@@ -574,6 +577,18 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         this.deployment.loraAdapter ? ` + ${this.deployment.loraAdapter}` : ''
       } (${this.deployment.quantization})`,
     });
+    this.templateParameterValues = {
+      workspaceName: this.workspaceName,
+      location: props.location,
+      endpointName: this.endpointName,
+      deploymentName: this.deploymentName,
+      environmentName: concat(this.endpointName, '-env'),
+      image: this.image,
+      endpointIdentityId: this.endpointIdentity.id,
+      instanceCount: resolved.instanceCount,
+      environmentVariables: containerEnvironment(this.deployment),
+      tags,
+    };
     const dependencies: ITerraformDependable[] = [...endpointGrants];
     if (this.createdWorkspace) dependencies.push(this.createdWorkspace);
     this.templateDeployment = new ResourceGroupTemplateDeployment(this, 'Resource', {
@@ -581,20 +596,7 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
       resourceGroupName: this.resourceGroup.name,
       deploymentMode: 'Incremental',
       templateContent: JSON.stringify(this.template, undefined, 2),
-      parametersContent: Fn.jsonencode(
-        templateParameters({
-          workspaceName: this.workspaceName,
-          location: props.location,
-          endpointName: this.endpointName,
-          deploymentName: this.deploymentName,
-          environmentName: concat(this.endpointName, '-env'),
-          image: this.image,
-          endpointIdentityId: this.endpointIdentity.id,
-          instanceCount: resolved.instanceCount,
-          environmentVariables: containerEnvironment(this.deployment),
-          tags,
-        }),
-      ),
+      parametersContent: Fn.jsonencode(templateParameters(this.templateParameterValues)),
       // A GPU deployment waits for quota, pulls a ~10 GB image and loads the model.
       timeouts: { create: '120m', update: '120m', delete: '60m' },
       ...tagged,
