@@ -124,7 +124,8 @@ export interface VertexApiOptions {
 
 export class VertexApi {
   readonly baseUrl: string;
-  private readonly dispatcher: Dispatcher;
+  private readonly agent: Agent;
+  private readonly retrying: Dispatcher;
   private readonly pollInitialMs: number;
   private readonly pollMaxMs: number;
   private readonly log: (line: string) => void;
@@ -135,12 +136,14 @@ export class VertexApi {
       /\/+$/,
       '',
     );
-    // undici retries idempotent requests (GET, DELETE…) on 429/5xx with backoff and Retry-After. POSTs are not
-    // retried: a quota error on deployModel must surface, not be hammered.
-    this.dispatcher = new RetryAgent(new Agent({ connect: { timeout: 30_000 } }), {
+    // Reads and deletes are retried by undici on 429/5xx (backoff, Retry-After). POSTs go through a plain agent:
+    // a quota error on deployModel must surface with the API's message, not be retried.
+    this.agent = new Agent({ connect: { timeout: 30_000 } });
+    this.retrying = new RetryAgent(this.agent, {
       maxRetries: 4,
       minTimeout: 1000,
       maxTimeout: 15_000,
+      methods: ['GET', 'DELETE'],
       statusCodes: [429, 500, 502, 503, 504],
     });
     this.pollInitialMs = options.pollInitialMs ?? 5000;
@@ -149,7 +152,7 @@ export class VertexApi {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.retrying.close();
   }
 
   /** Calls `{baseUrl}/v1/{path}`; returns the parsed JSON body; throws VertexApiError on a non-2xx answer. */
@@ -161,7 +164,7 @@ export class VertexApi {
     try {
       response = await fetch(url, {
         method,
-        dispatcher: this.dispatcher,
+        dispatcher: method === 'POST' ? this.agent : this.retrying,
         headers: {
           authorization: `Bearer ${token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),

@@ -129,12 +129,8 @@ export class VertexDeployer {
     try {
       endpoint = await this.getEndpoint();
     } catch (e) {
-      if (
-        e instanceof VertexApiError &&
-        e.httpStatus === 404 &&
-        e.status === 'NOT_FOUND' &&
-        !/location/i.test(e.apiMessage)
-      ) {
+      // A deleted endpoint has nothing to undeploy; a bad region ("Location … is not found") is still an error.
+      if (e instanceof VertexApiError && e.status === 'NOT_FOUND' && /endpoint/i.test(e.apiMessage)) {
         this.log(`Endpoint ${this.endpointId} does not exist: nothing to undeploy.`);
         return { action: 'nothing-to-undeploy', undeployed: [], deletedModels: [], configHash: this.hash };
       }
