@@ -3,6 +3,7 @@
  * body limits and content types, and every error in the contract's JSON form. Bodies are never logged.
  */
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -66,7 +67,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const { metrics, routes } = options;
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request is logged in onResponse instead (never bodies).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
     // Time allowed to receive a whole request; inference time is bounded by REQUEST_TIMEOUT_MS instead.
     requestTimeout: 120_000,

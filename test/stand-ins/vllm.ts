@@ -204,7 +204,7 @@ app.post('/v1/chat/completions', async (request, reply) => {
 
 process.on('SIGTERM', () => {
   if (process.env.STANDIN_IGNORE_SIGTERM === '1') return;
-  void app.close().finally(() => process.exit(0));
+  process.exit(0); // like vLLM with --shutdown-timeout 0: requests in flight are aborted
 });
 
 setTimeout(

@@ -7,7 +7,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { request } from 'undici';
+import { Agent, request as undiciRequest } from 'undici';
+
+/** One dispatcher for the tests' requests, closed after each file so no keep-alive socket outlives it. */
+const agent = new Agent({ keepAliveTimeout: 1000 });
+export function request(url: string, options: NonNullable<Parameters<typeof undiciRequest>[1]> = {}) {
+  return undiciRequest(url, { ...options, dispatcher: agent });
+}
 
 export const REPO = resolve(__dirname, '../../..');
 export const CONTROLLER_MAIN = join(REPO, 'inference-container/dist/main.js');
@@ -69,11 +75,14 @@ export interface StartOptions {
   /** Put the stand-in nvidia-smi on PATH. */
   gpu?: 't4' | 'a10g' | 'a100' | 'fail';
   waitReady?: boolean;
+  /** The variable that carries the listening port. */
+  portVariable?: 'PORT' | 'AIP_HTTP_PORT' | 'SAGEMAKER_BIND_TO_PORT';
 }
 
 const running = new Set<ChildProcess>();
-afterAll(() => {
+afterAll(async () => {
   for (const proc of running) proc.kill('SIGKILL');
+  await agent.close();
 });
 
 export async function startController(options: StartOptions = {}): Promise<ControllerProcess> {
@@ -85,7 +94,7 @@ export async function startController(options: StartOptions = {}): Promise<Contr
   const env: Record<string, string | undefined> = {
     PATH: options.gpu ? `${STAND_IN_BIN}:${process.env.PATH}` : process.env.PATH,
     HOME: process.env.HOME,
-    PORT: String(port),
+    [options.portVariable ?? 'PORT']: String(port),
     VLLM_COMMAND: `${process.execPath} ${STAND_IN_VLLM}`,
     VLLM_INTERNAL_PORT: String(vllmPort),
     SAGEMAKER_MODEL_DIR: join(dir, 'no-sagemaker-model'),
