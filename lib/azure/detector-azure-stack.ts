@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { Construct } from 'constructs';
 import { AzureMlDetectorEndpoint, type AzureMlDetectorEndpointProps } from './azure-ml-detector-endpoint';
@@ -17,6 +17,13 @@ export interface DetectorAzureStackProps {
    * @default the AZURE_LOCATION environment variable; synth fails when neither is set
    */
   readonly location?: string;
+  /**
+   * Keep the state in `terraform.<stack id>.tfstate` at the project root, named by a relative path. cdktf's
+   * default local backend writes the absolute path of the current directory into cdk.tf.json, which makes the
+   * synthesized output machine-dependent. Set false to configure another backend on the stack yourself.
+   * @default true
+   */
+  readonly localBackend?: boolean;
   /**
    * Everything else the endpoint takes (model, instance type, scaling, auth mode, existing resources, …).
    * @default the construct's defaults
@@ -40,6 +47,11 @@ export class DetectorAzureStack extends TerraformStack {
         `Invalid DetectorAzureStack '${id}':\n  - location: got undefined; pass location (e.g. 'eastus') or set ` +
           `${AZURE_LOCATION_ENV} to a region with Standard_NC4as_T4_v3 quota`,
       );
+    }
+    if (props.localBackend !== false) {
+      // Terraform runs in <output dir>/stacks/<id>/ (cdktf.json: "output": "cdktf.out"); three levels up is the
+      // project root, where cdktf's own default would have put the state.
+      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     }
     this.provider = new AzurermProvider(this, 'azurerm', {
       features: [{}],

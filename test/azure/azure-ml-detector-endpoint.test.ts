@@ -565,7 +565,10 @@ describe('grantInvoke and metrics', () => {
     expect(Object.keys(resourcesOf(parsed, 'azurerm_role_definition'))).toHaveLength(1);
     const grants = resourcesOf(parsed, 'azurerm_role_assignment');
     const byPrincipal = Object.fromEntries(
-      Object.entries(grants).map(([key, g]) => [g.principal_id as string, { key, ...g }]),
+      Object.entries(grants).map(([key, g]): [string, Record<string, unknown>] => [
+        g.principal_id as string,
+        { key, ...g },
+      ]),
     );
     expect(byPrincipal.a.key).toMatch(/^Detector_InvokeGrant_/);
     expect(byPrincipal.b.key).toMatch(/^Detector_TeamGrant_/);

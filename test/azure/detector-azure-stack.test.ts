@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Testing } from 'cdktf';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { AZURE_LOCATION_ENV, DetectorAzureStack } from '../../lib/azure';
+import { SUMMARY_METADATA_KEY, type DeploymentSummary } from '../../lib/core';
+import { synthStack, TEST_IMAGE_TAG } from './helpers';
+
+const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+
+describe('DetectorAzureStack', () => {
+  const saved = process.env[AZURE_LOCATION_ENV];
+  afterEach(() => {
+    if (saved === undefined) delete process.env[AZURE_LOCATION_ENV];
+    else process.env[AZURE_LOCATION_ENV] = saved;
+  });
+
+  const newStack = (props: ConstructorParameters<typeof DetectorAzureStack>[2] = {}) =>
+    new DetectorAzureStack(Testing.app(), 'DetectorAzure', {
+      location: 'eastus',
+      ...props,
+      endpoint: { imageTag: TEST_IMAGE_TAG, ...props.endpoint },
+    });
+
+  test('configures the azurerm provider with its features block and the given subscription', () => {
+    const { json } = synthStack(newStack({ subscriptionId: SUBSCRIPTION }));
+    expect(json).toHaveProviderWithProperties(AzurermProvider, { features: [{}], subscription_id: SUBSCRIPTION });
+  });
+
+  test('leaves the subscription to the provider (ARM_SUBSCRIPTION_ID or az login) when none is given', () => {
+    const { parsed } = synthStack(newStack());
+    const provider = (parsed as unknown as { provider: { azurerm: Record<string, unknown>[] } }).provider.azurerm[0];
+    expect(provider).toEqual({ features: [{}] });
+  });
+
+  test('takes the region from AZURE_LOCATION when no location is passed', () => {
+    process.env[AZURE_LOCATION_ENV] = 'swedencentral';
+    const stack = new DetectorAzureStack(Testing.app(), 'DetectorAzure', { endpoint: { imageTag: TEST_IMAGE_TAG } });
+    expect(stack.endpoint.location).toBe('swedencentral');
+  });
+
+  test('refuses to synthesize without a region', () => {
+    delete process.env[AZURE_LOCATION_ENV];
+    expect(() => new DetectorAzureStack(Testing.app(), 'DetectorAzure', {})).toThrow(
+      /location: got undefined; pass location \(e.g. 'eastus'\) or set AZURE_LOCATION/,
+    );
+  });
+
+  test('outputs the scoring URI, the registry, the image and the commands to push it and fetch a key', () => {
+    const { parsed } = synthStack(newStack());
+    const outputs = parsed.output ?? {};
+    expect(Object.keys(outputs).sort()).toEqual([
+      'get_key_command',
+      'image',
+      'push_image_command',
+      'registry_login_server',
+      'scoring_uri',
+    ]);
+    expect(outputs.scoring_uri.value).toBe(
+      '${jsondecode(azurerm_resource_group_template_deployment.Detector_8252EF51.output_content).scoringUri.value}',
+    );
+    expect(outputs.registry_login_server.value).toBe(
+      '${azurerm_container_registry.Detector_Registry_0820BD04.login_server}',
+    );
+    expect(outputs.push_image_command.value).toMatch(
+      /^az acr login --name \$\{azurerm_container_registry\.Detector_Registry_0820BD04\.name\} && docker build --platform linux\/amd64 -t .+ inference-container && docker push .+$/,
+    );
+    expect(outputs.get_key_command.value).toMatch(
+      /^az ml online-endpoint get-credentials --name \$\{local\.Detector_EndpointName_[0-9A-F]+\} --resource-group/,
+    );
+  });
+
+  test('records the deployment summary in cdk.tf.json beside cdktf’s own metadata, with no absolute paths', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'azure-synth-'));
+    try {
+      const app = new App({ outdir });
+      new DetectorAzureStack(app, 'DetectorAzure', { location: 'eastus', endpoint: { imageTag: TEST_IMAGE_TAG } });
+      app.synth();
+      const text = readFileSync(join(outdir, 'stacks', 'DetectorAzure', 'cdk.tf.json'), 'utf8');
+      const config = JSON.parse(text) as {
+        resource: Record<string, Record<string, { '//'?: Record<string, unknown> }>>;
+      };
+      const deployment = Object.values(config.resource.azurerm_resource_group_template_deployment)[0];
+      expect(deployment['//']?.metadata).toMatchObject({ path: 'DetectorAzure/Detector/Resource' });
+      const summary = deployment['//']?.[SUMMARY_METADATA_KEY] as DeploymentSummary;
+      expect(summary).toMatchObject({ cloud: 'azure', instanceType: 'Standard_NC4as_T4_v3', minCapacity: 1 });
+      expect(text).not.toContain(outdir);
+      expect(text).not.toContain(process.cwd());
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('keeps the state at the project root through a relative path, or leaves the backend to the user', () => {
+    const { parsed } = synthStack(newStack());
+    const terraform = (parsed as unknown as { terraform: { backend?: { local?: { path: string } } } }).terraform;
+    expect(terraform.backend?.local?.path).toBe('../../../terraform.DetectorAzure.tfstate');
+    const bare = synthStack(newStack({ localBackend: false })).parsed as unknown as {
+      terraform: { backend?: unknown };
+    };
+    expect(bare.terraform.backend).toBeUndefined();
+  });
+
+  test('synthesizes the same infrastructure as last reviewed', () => {
+    expect(Testing.synth(newStack({ subscriptionId: SUBSCRIPTION }))).toMatchSnapshot();
+  });
+});
