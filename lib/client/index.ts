@@ -1,0 +1,17 @@
+/**
+ * Clients for a deployed form-field detector on SageMaker, Vertex AI or Azure ML: one `DetectorClient` interface,
+ * client-side checks (image type, payload limit, downscaling), retries and typed errors.
+ */
+export * from './azure-ml-detector-client';
+export * from './create-detector-client';
+export * from './detection-result';
+export * from './detector-client';
+export * from './detector-error';
+export * from './image-input';
+export * from './overlay';
+export * from './payload-limits';
+export * from './prepare-image';
+export * from './sagemaker-detector-client';
+export * from './validate-options';
+export * from './vertex-detector-client';
+export type { DetectedBox, DetectionResult, ErrorCode } from '../../inference-container/src/contract';
