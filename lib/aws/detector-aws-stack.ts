@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, Token, type StackProps } from 'aws-cdk-lib/core';
+import { CfnOutput, Stack, Token, type StackProps } from 'aws-cdk-lib/core';
 import { Repository } from 'aws-cdk-lib/aws-ecr';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -96,7 +96,7 @@ export class DetectorAwsStack extends Stack {
     new CfnOutput(this, 'EndpointArn', { description: 'SageMaker endpoint ARN', value: this.endpoint.endpointArn });
     new CfnOutput(this, 'InvokeUrl', {
       description: 'POST an image here with SigV4 (service sagemaker), e.g. with the form-detect CLI',
-      value: `https://runtime.sagemaker.${Aws.REGION}.${Aws.URL_SUFFIX}/endpoints/${this.endpoint.endpointName}/invocations`,
+      value: `https://runtime.sagemaker.${this.region}.${this.urlSuffix}/endpoints/${this.endpoint.endpointName}/invocations`,
     });
     new CfnOutput(this, 'ExecutionRoleArn', {
       description: 'Role the model runs as',

@@ -8,7 +8,7 @@ import type { IConstruct } from 'constructs';
  * does not depend on it.
  */
 export function iamWildcardFindingId(scope: IConstruct, resourceArn: string): string {
-  return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(resourceArn))}]`;
+  return `AwsSolutions::AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(resourceArn))}]`;
 }
 
 /** Records an acknowledgement of one finding on `scope` (and its children), with the reason it is acceptable. */

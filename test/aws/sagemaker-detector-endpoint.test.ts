@@ -26,9 +26,7 @@ const partitionArn = (service: string, rest: string) => ({
 describe('SageMakerDetectorEndpoint with no props', () => {
   // GIVEN a stack WHEN the endpoint is created with defaults only (synthesized once for the whole block)
   const stack = newStack();
-  const endpoint = new SageMakerDetectorEndpoint(stack, 'Detector' /*TMP*/, {
-    image: DetectorImage.fromSource({ directory: FIXTURE_IMAGE_DIRECTORY }),
-  });
+  const endpoint = new SageMakerDetectorEndpoint(stack, 'Detector');
   const template = Template.fromStack(stack);
 
   test('creates exactly one role, policy, model, config, endpoint, scalable target, scaling policy and two alarms', () => {
