@@ -217,7 +217,7 @@ export abstract class VertexDetectorEndpointBase extends Construct implements IV
   }
 
   metricFilter(metric: string): string {
-    const type = metric.includes('/') ? metric : `aiplatform.googleapis.com/prediction/online/${metric}`;
+    const type = metric.includes('.googleapis.com/') ? metric : `aiplatform.googleapis.com/prediction/online/${metric}`;
     return (
       `metric.type="${type}" AND resource.type="aiplatform.googleapis.com/Endpoint" ` +
       `AND resource.labels.endpoint_id="${this.endpointId}" AND resource.labels.location="${this.region}"`
