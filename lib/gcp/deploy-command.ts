@@ -30,6 +30,10 @@ export function vertexDeployScriptPath(): string {
  * `node "../../../node_modules/form-detector-stacks/dist/bin/vertex-deploy.js"` in a project that installs it.
  */
 export function vertexDeployCommand(workingDirectory: string, script: string = vertexDeployScriptPath()): string {
-  const rel = relative(resolve(workingDirectory), script).split(sep).join(posix.sep);
-  return `node "${rel}"`;
+  return `node "${relativeTo(workingDirectory, script)}"`;
+}
+
+/** `target` relative to `workingDirectory`, with forward slashes (Terraform and sh accept them everywhere). */
+export function relativeTo(workingDirectory: string, target: string): string {
+  return relative(resolve(workingDirectory), resolve(target)).split(sep).join(posix.sep);
 }

@@ -1,6 +1,8 @@
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { join } from 'node:path';
+import { App, LocalBackend, TerraformBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { relativeTo } from './deploy-command';
 import { VertexDetectorEndpoint, type VertexDetectorEndpointProps } from './vertex-detector-endpoint';
 
 export interface DetectorGcpStackProps extends Omit<VertexDetectorEndpointProps, 'project' | 'region'> {
@@ -64,5 +66,19 @@ export class DetectorGcpStack extends TerraformStack {
         description: 'docker build -t <this> inference-container && docker push <this>',
       });
     }
+  }
+
+  /**
+   * Without a backend of your own (e.g. a GcsBackend), state stays where cdktf puts it —
+   * `terraform.<stack>.tfstate` in the project directory — but addressed relative to the stack's working directory,
+   * so the synthesized JSON holds no absolute path.
+   */
+  ensureBackendExists(): TerraformBackend {
+    const existing = this.node.findAll().find((c): c is TerraformBackend => TerraformBackend.isBackend(c));
+    if (existing) return existing;
+    const workingDirectory = join(App.of(this).outdir, 'stacks', this.node.id);
+    return new LocalBackend(this, {
+      path: relativeTo(workingDirectory, join(process.cwd(), `terraform.${this.node.id}.tfstate`)),
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { App, Testing } from 'cdktf';
+import { App, GcsBackend, Testing } from 'cdktf';
 import { DetectorGcpStack } from '../../lib/gcp';
 
 Testing.setupJest();
@@ -77,6 +77,27 @@ describe('DetectorGcpStack', () => {
     }>;
     expect(step.provisioner[0]['local-exec'].command).toBe('node "../../../dist/bin/vertex-deploy.js" deploy');
     expect(JSON.stringify(json)).not.toContain(join(__dirname, '..', '..'));
+  });
+
+  test('keeps local state where cdktf does, addressed relative to the working directory; a backend of your own wins', () => {
+    const local = new DetectorGcpStack(repoApp(), 'form-detector-gcp', {
+      project: 'p1',
+      region: 'us-central1',
+      imageTag: 'v1',
+    });
+    local.prepareStack();
+    expect(local.toTerraform().terraform.backend).toEqual({
+      local: { path: '../../../terraform.form-detector-gcp.tfstate' },
+    });
+
+    const remote = new DetectorGcpStack(repoApp(), 'form-detector-gcp', {
+      project: 'p1',
+      region: 'us-central1',
+      imageTag: 'v1',
+    });
+    new GcsBackend(remote, { bucket: 'my-state', prefix: 'detector' });
+    remote.prepareStack();
+    expect(remote.toTerraform().terraform.backend).toEqual({ gcs: { bucket: 'my-state', prefix: 'detector' } });
   });
 
   test('synthesizes the reviewed infrastructure (snapshot)', () => {
