@@ -7,9 +7,9 @@ import { basename, dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import {
   CLOUD_NAMES,
-  estimateCost,
   formatUsd,
   HOURS_PER_MONTH,
+  monthlyCostAtBusyHours,
   SUMMARY_METADATA_KEY,
   type DeploymentSummary,
 } from '../lib/core';
@@ -209,14 +209,14 @@ export function renderReview(stacks: readonly StackReview[], busyHoursPerDay = 8
   if (all.length > 0) {
     lines.push('## Cost at a glance', '');
     lines.push(
-      `| cloud | service | mode | GPU instance | min–max | $/h per instance | monthly at min (24 h) | monthly at max (24 h) | monthly at min, ${busyHoursPerDay} busy h/day |`,
+      `| cloud | service | mode | GPU instance | min–max | $/h per instance | monthly at min (24 h) | monthly at max (24 h) | monthly at ${busyHoursPerDay} busy h/day | cold start |`,
     );
-    lines.push('|---|---|---|---|---|---|---|---|---|');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const d of all) {
-      const busy = d.mode === 'on-demand' ? busyMonthly(d, busyHoursPerDay) : formatUsd(d.monthlyUsdAtMinCapacity);
+      const busy = formatUsd(monthlyCostAtBusyHours(d, busyHoursPerDay));
       lines.push(
         `| ${CLOUD_NAMES[d.cloud]} | ${d.service} | ${d.mode} | ${instanceText(d)} | ${d.minCapacity}–${d.maxCapacity} | ` +
-          `${formatUsd(d.hourlyUsdPerInstance)} | ${formatUsd(d.monthlyUsdAtMinCapacity)} | ${formatUsd(d.monthlyUsdAtMaxCapacity)} | ${busy} |`,
+          `${formatUsd(d.hourlyUsdPerInstance)} | ${formatUsd(d.monthlyUsdAtMinCapacity)} | ${formatUsd(d.monthlyUsdAtMaxCapacity)} | ${busy} | ${d.coldStart} |`,
       );
     }
     lines.push('');
@@ -241,12 +241,6 @@ export function renderReview(stacks: readonly StackReview[], busyHoursPerDay = 8
     section(lines, 'Exposure', stack.exposure);
   }
   return lines.join('\n');
-}
-
-function busyMonthly(d: DeploymentSummary, hours: number): string {
-  const perInstanceMonthly = d.hourlyUsdPerInstance * HOURS_PER_MONTH * (hours / 24);
-  // On demand: at least one instance while busy, none while idle.
-  return formatUsd(Math.round(perInstanceMonthly * Math.max(1, d.minCapacity) * 100) / 100);
 }
 
 function instanceText(d: DeploymentSummary): string {
@@ -315,5 +309,3 @@ function parseMaybeJson(value: unknown): unknown {
     return undefined;
   }
 }
-
-export { estimateCost };

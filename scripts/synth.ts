@@ -8,6 +8,12 @@ import { formatSummaries, type Cloud } from '../lib/core';
 import { readCdkAssembly, readCdktfOutput, type SynthesizedStack } from './synthesized-summaries';
 
 const root = resolve(__dirname, '..', '..');
+/** Hours a day an on-demand deployment is busy, for the cost comparison (BUSY_HOURS_PER_DAY, default 8). */
+const busyHoursPerDay = Number(process.env.BUSY_HOURS_PER_DAY ?? 8);
+if (!(busyHoursPerDay >= 0 && busyHoursPerDay <= 24)) {
+  console.error(`BUSY_HOURS_PER_DAY must be a number of hours from 0 to 24; got ${process.env.BUSY_HOURS_PER_DAY}`);
+  process.exit(2);
+}
 const requested = process.argv.slice(2);
 const clouds: Cloud[] = requested.length > 0 ? (requested as Cloud[]) : ['aws', 'gcp', 'azure'];
 const unknown = clouds.filter((c) => !['aws', 'gcp', 'azure'].includes(c));
@@ -51,7 +57,7 @@ for (const stack of stacks) {
   const inScope = stack.summaries.filter((s) => clouds.includes(s.cloud));
   if (inScope.length === 0 && stack.summaries.length > 0) continue;
   console.log(`\n${relative(root, stack.file)}`);
-  console.log(formatSummaries(inScope));
+  console.log(formatSummaries(inScope, busyHoursPerDay));
 }
 const missing = clouds.filter((c) => !stacks.some((s) => s.summaries.some((d) => d.cloud === c)));
 if (missing.length > 0) {

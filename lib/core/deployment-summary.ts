@@ -1,6 +1,7 @@
-import { estimateCost, formatUsd } from './cost';
+import { estimateCost, formatUsd, HOURS_PER_MONTH } from './cost';
 import { CLOUD_NAMES, describeInstance, type Cloud } from './gpu-catalog';
 import type { DetectorDeployment } from './deployment';
+import { describeColdStart, type ColdStart } from './on-demand';
 import type { ScalingSpec } from './scaling';
 
 /**
@@ -35,6 +36,8 @@ export interface DeploymentSummary {
   readonly monthlyUsdAtMaxCapacity: number;
   readonly priceSource: string;
   readonly priceAsOf: string;
+  /** What a request waits for when no instance is warm; 'none: …' for always-on deployments. */
+  readonly coldStart: string;
 }
 
 export function summarizeDeployment(args: {
@@ -43,6 +46,8 @@ export function summarizeDeployment(args: {
   readonly mode: DeploymentMode;
   readonly deployment: DetectorDeployment;
   readonly scaling: ScalingSpec;
+  /** For on-demand deployments: the wait from zero. */
+  readonly coldStart?: ColdStart;
 }): DeploymentSummary {
   const { deployment, scaling } = args;
   const instance = deployment.instance;
@@ -65,11 +70,28 @@ export function summarizeDeployment(args: {
     monthlyUsdAtMaxCapacity: estimateCost(instance, scaling.maxCapacity).monthlyAlwaysOn,
     priceSource: instance.price.source,
     priceAsOf: instance.price.asOf,
+    coldStart: describeColdStart(args.mode === 'on-demand' ? args.coldStart : undefined),
   };
 }
 
+/**
+ * Monthly cost when the work fills `busyHoursPerDay` hours a day. Always-on deployments pay for min capacity
+ * around the clock whatever the load; on-demand ones pay for at least one instance while busy and min capacity
+ * while idle.
+ */
+export function monthlyCostAtBusyHours(summary: DeploymentSummary, busyHoursPerDay: number): number {
+  const hourly = summary.hourlyUsdPerInstance;
+  const monthly =
+    summary.mode === 'always-on'
+      ? hourly * summary.minCapacity * HOURS_PER_MONTH
+      : hourly *
+        HOURS_PER_MONTH *
+        ((Math.max(1, summary.minCapacity) * busyHoursPerDay + summary.minCapacity * (24 - busyHoursPerDay)) / 24);
+  return Math.round(monthly * 100) / 100;
+}
+
 /** A short plain-text table: one block per deployment. */
-export function formatSummaries(summaries: readonly DeploymentSummary[]): string {
+export function formatSummaries(summaries: readonly DeploymentSummary[], busyHoursPerDay = 8): string {
   if (summaries.length === 0) return '  (no detector deployments found)';
   return summaries
     .map((s) => {
@@ -81,8 +103,11 @@ export function formatSummaries(summaries: readonly DeploymentSummary[]): string
         `    GPU instance  ${instance}`,
         `    capacity      min ${s.minCapacity}, max ${s.maxCapacity}`,
         `    model         ${s.model} (${s.quantization}, ${s.maxConcurrency} concurrent per instance)`,
-        `    cost          ${formatUsd(s.monthlyUsdAtMinCapacity)}/month at min capacity ` +
-          `(${formatUsd(s.hourlyUsdPerInstance)}/h per instance, estimate as of ${s.priceAsOf})`,
+        `    cost          ${formatUsd(s.hourlyUsdPerInstance)}/h per instance; ` +
+          `${formatUsd(s.monthlyUsdAtMinCapacity)}/month at min capacity (24 h), ` +
+          `${formatUsd(monthlyCostAtBusyHours(s, busyHoursPerDay))}/month at ${busyHoursPerDay} busy h/day ` +
+          `(estimate as of ${s.priceAsOf})`,
+        `    cold start    ${s.coldStart}`,
       ].join('\n');
     })
     .join('\n\n');

@@ -11,6 +11,7 @@ export * from './duration';
 export * from './gpu-catalog';
 export * from './model-profiles';
 export * from './naming';
+export * from './on-demand';
 export * from './quantization';
 export * from './scaling';
 export * from './sizing';
