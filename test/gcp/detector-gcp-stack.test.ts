@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { App, GcsBackend, Testing } from 'cdktf';
-import { DetectorGcpStack } from '../../lib/gcp';
+import { DetectorGcpStack, vertexDeployCommand, vertexDeployScriptPath } from '../../lib/gcp';
 
 Testing.setupJest();
 
@@ -77,6 +77,16 @@ describe('DetectorGcpStack', () => {
     }>;
     expect(step.provisioner[0]['local-exec'].command).toBe('node "../../../dist/bin/vertex-deploy.js" deploy');
     expect(JSON.stringify(json)).not.toContain(join(__dirname, '..', '..'));
+  });
+
+  test('for a project that installs the package, the command points into its node_modules', () => {
+    expect(
+      vertexDeployCommand(
+        '/home/ana/forms/cdktf.out/stacks/gcp',
+        '/home/ana/forms/node_modules/form-detector-stacks/dist/bin/vertex-deploy.js',
+      ),
+    ).toBe('node "../../../node_modules/form-detector-stacks/dist/bin/vertex-deploy.js"');
+    expect(vertexDeployScriptPath()).toBe(join(__dirname, '..', '..', 'dist', 'bin', 'vertex-deploy.js'));
   });
 
   test('keeps local state where cdktf does, addressed relative to the working directory; a backend of your own wins', () => {

@@ -378,6 +378,20 @@ describe('the synthesized provisioner command', () => {
         /GPU quota/,
       ],
     },
+    {
+      name: 'an image that was not pushed yet',
+      fault: {
+        match: /models:upload$/,
+        httpStatus: 400,
+        status: 'INVALID_ARGUMENT',
+        message: `Image ${IMAGE} not found. Please make sure the image exists and Vertex AI can access it.`,
+      },
+      expected: [
+        /failed: 400 INVALID_ARGUMENT: Image .* not found/,
+        /build and push the image first/,
+        /docker push us-central1-docker\.pkg\.dev\/my-project\/detector\/form-detector:v1/,
+      ],
+    },
   ])('surfaces $name with the API message and exits non-zero', async ({ fault, expected }) => {
     const s = synthesize();
     standIn.createEndpoint(REGION, s.endpointId);
