@@ -2,7 +2,15 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { DetectorError, decodeBase64, loadImage, prepareImage, requestBytes, toOriginalFrame } from '../../lib/client';
+import {
+  DetectorError,
+  MAX_PIXELS,
+  decodeBase64,
+  loadImage,
+  prepareImage,
+  requestBytes,
+  toOriginalFrame,
+} from '../../lib/client';
 import { makeImage, resultFor } from './helpers';
 
 const refusal = async (promise: Promise<unknown>): Promise<DetectorError> => {
@@ -93,6 +101,19 @@ describe('fitting the payload limit', () => {
     const meta = await sharp(prepared.bytes).metadata();
     expect(meta.orientation ?? 1).toBe(1);
     expect(meta.height).toBeGreaterThan(meta.width);
+  });
+
+  it("downscales an image over the container's 50-megapixel cap even when its bytes fit", async () => {
+    const huge = await sharp({ create: { width: 7100, height: 7100, channels: 3, background: 'white' } })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+    const prepared = await prepareImage(huge, limit(10_000_000));
+    expect(requestBytes('gcp', huge.length)).toBeLessThan(10_000_000);
+    expect(prepared.downscaled).toBe(true);
+    const meta = await sharp(prepared.bytes).metadata();
+    expect(meta.width * meta.height).toBeLessThanOrEqual(MAX_PIXELS);
+    expect(meta.width).toBeGreaterThan(6000);
+    expect(prepared.original).toEqual({ width: 7100, height: 7100 });
   });
 
   it('refuses, naming the limit, an image that cannot fit even downscaled', async () => {

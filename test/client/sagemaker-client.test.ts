@@ -95,6 +95,17 @@ describe('SageMakerDetectorClient', () => {
     expect(container?.requests).toHaveLength(2);
   });
 
+  it("retries SageMaker's own ThrottlingException with the SDK's backoff, and maps it when retries are spent", async () => {
+    const stand = await setUp([{ status: 200, body: resultFor(8, 8) }]);
+    stand.controls.throttleNext = 1;
+    await expect(client({ maxRetries: 1 }).detect(await makeImage(8, 8))).resolves.toMatchObject({ count: 1 });
+    expect(stand.requests.map((request) => request.status)).toEqual([400, 200]);
+    stand.controls.throttleNext = 1;
+    const error = await failure(client({ maxRetries: 0 }).detect(await makeImage(8, 8)));
+    expect(error).toMatchObject({ code: 'throttled', status: 400, source: 'platform', retryable: true });
+    expect(error.message).toMatch(/ThrottlingException.*Rate exceeded/);
+  });
+
   it('maps an unknown endpoint to a clear error, and does not retry it', async () => {
     await setUp([{ status: 200, body: resultFor(8, 8) }]);
     const error = await failure(client({ endpointName: 'no-such-endpoint' }).detect(await makeImage(8, 8)));

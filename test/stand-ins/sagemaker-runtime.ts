@@ -8,6 +8,7 @@
  *   `OriginalMessage` (the container's body) and no container headers (SageMaker drops them, Retry-After included);
  * - an unknown endpoint name is a 400 `ValidationError`; an endpoint declared with inference components refuses
  *   calls without the `X-Amzn-SageMaker-Inference-Component` header, as SageMaker does;
+ * - `controls.throttleNext = n` answers the next n calls with SageMaker's own ThrottlingException;
  * - records every request (method, path, headers, body) for assertions.
  * It checks that a SigV4 Authorization header is present but does not verify signatures.
  */
@@ -20,6 +21,11 @@ export interface SageMakerStandInOptions {
   upstream: string;
   /** Endpoint names served; each may require inference component names. @default { 'form-detector': [] } */
   endpoints?: Record<string, string[]>;
+}
+
+export interface SageMakerStandInControls {
+  /** Answer the next n invocations with SageMaker's own ThrottlingException (HTTP 400), without calling the container. */
+  throttleNext: number;
 }
 
 export interface RecordedInvocation {
@@ -36,6 +42,7 @@ export interface RecordedInvocation {
 export interface SageMakerStandIn {
   url: string;
   requests: RecordedInvocation[];
+  controls: SageMakerStandInControls;
   close(): Promise<void>;
 }
 
@@ -44,6 +51,7 @@ const ACCOUNT = '123456789012';
 export async function startSageMakerRuntimeStandIn(options: SageMakerStandInOptions): Promise<SageMakerStandIn> {
   const endpoints = options.endpoints ?? { 'form-detector': [] };
   const requests: RecordedInvocation[] = [];
+  const controls: SageMakerStandInControls = { throttleNext: 0 };
 
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -92,6 +100,10 @@ export async function startSageMakerRuntimeStandIn(options: SageMakerStandInOpti
         'ValidationError',
         `Inference component ${String(component)} not found on endpoint ${name}.`,
       );
+    }
+    if (controls.throttleNext > 0) {
+      controls.throttleNext -= 1;
+      return awsError(400, 'ThrottlingException', 'Rate exceeded');
     }
     if (body.length > 6 * 1024 * 1024)
       return awsError(413, 'ValidationError', 'Request payload exceeds the 6 MB limit.');
@@ -143,6 +155,7 @@ export async function startSageMakerRuntimeStandIn(options: SageMakerStandInOpti
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    controls,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
