@@ -135,6 +135,8 @@ export function resolveDeployment(
   options: DetectorModelOptions | undefined,
   platform: PlatformLimits,
   errors: ValidationErrors,
+  /** How the construct names its instance prop, for messages (e.g. `machineType` on Vertex). */
+  instanceProp = 'instanceType',
 ): DetectorDeployment {
   const o = options ?? {};
   const profileName = o.model ?? DEFAULT_MODEL_PROFILE;
@@ -184,7 +186,7 @@ export function resolveDeployment(
   // A bad number is already reported above; sizing with it would only add noise.
   if (errors.count === 0) {
     const problem = sizingProblem(sizingInput);
-    if (problem) errors.add('instanceType', instance.instanceType, problem);
+    if (problem) errors.add(instanceProp, instance.instanceType, problem);
   }
 
   const maxConcurrency =

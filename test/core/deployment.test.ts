@@ -103,6 +103,12 @@ describe('resolved deployment and the container environment', () => {
     expect(() => deploy({ model: '32B' })).toThrow(/instanceType: got "ml\.g5\.xlarge".*ml\.p4d\.24xlarge/s);
   });
 
+  test('the sizing error names the prop the construct uses for its machine', () => {
+    const errors = new ValidationErrors('Test');
+    resolveDeployment(AWS_INSTANCES['ml.g5.xlarge'], { model: '32B' }, PLATFORM_LIMITS.vertex, errors, 'machineType');
+    expect(() => errors.throwIfAny()).toThrow(/machineType: got "ml\.g5\.xlarge"/);
+  });
+
   test('fp8 on a T4 is refused', () => {
     expect(() => deploy({ quantization: 'fp8' }, AWS_INSTANCES['ml.g4dn.xlarge'])).toThrow(
       /quantization: got "fp8"; fp8 needs compute capability/,
