@@ -65,9 +65,3 @@ export function resolveClientOptions(options: DetectorClientOptions) {
     maxRetryDelayMs: options.maxRetryDelayMs ?? CLIENT_DEFAULTS.maxRetryDelayMs,
   };
 }
-
-/** The deadline signal for one call, combined with the caller's own. */
-export function callSignal(deadlineMs: number, signal: AbortSignal | undefined): AbortSignal {
-  const deadline = AbortSignal.timeout(deadlineMs);
-  return signal ? AbortSignal.any([deadline, signal]) : deadline;
-}

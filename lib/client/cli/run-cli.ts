@@ -38,8 +38,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (collected.problems.length > 0) throw new UsageError(collected.problems.join('\n'));
     files = collected.files;
   } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof Error && error.name === 'DetectorClientOptionsError'))
-      throw error;
+    if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`form-detect: ${error.message}\nRun form-detect --help for usage and examples.\n`);
     return EXIT.usage;
   }
@@ -103,11 +102,11 @@ async function detectOne(
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   try {
-    const bytes = await readFile(file);
-    const result = await client.detect(bytes);
+    // The path, not its bytes, so client-side refusals name the file.
+    const result = await client.detect(file);
     const record: DetectionRecord = { file, ok: true, ms: ms(), result };
     if (overlayPath) {
-      await writeFile(overlayPath, await drawOverlay(bytes, result));
+      await writeFile(overlayPath, await drawOverlay(await readFile(file), result));
       record.overlay = overlayPath;
     }
     return record;
