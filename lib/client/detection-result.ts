@@ -1,26 +1,44 @@
 /** Checks an answer is a DetectionResult, and restates it in the frame of the image the caller gave. */
-import { z } from 'zod';
 import type { DetectedBox, DetectionResult } from '../../inference-container/src/contract';
 import { DetectorError } from './detector-error';
 
-const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+// A hand-written check rather than zod: zod is not a runtime dependency of this package, and the shape is small.
+const isBox = (value: unknown): value is [number, number, number, number] =>
+  Array.isArray(value) && value.length === 4 && value.every((n) => typeof n === 'number' && Number.isFinite(n));
+const isPositiveInteger = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value > 0;
 
-export const detectionResultSchema = z.object({
-  bboxes: z.array(z.object({ bbox_normalized: box, bbox_pixel: box })),
-  count: z.number().int().nonnegative(),
-  raw_output: z.string(),
-  image_size: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
-}) satisfies z.ZodType<DetectionResult>;
+/** What is wrong with a would-be DetectionResult, or undefined when it is one. */
+export function detectionResultProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body: not a JSON object';
+  const result = value as Record<string, unknown>;
+  if (!Array.isArray(result.bboxes)) return 'bboxes: not a list';
+  for (const [index, box] of result.bboxes.entries()) {
+    const { bbox_normalized, bbox_pixel } = (box ?? {}) as Record<string, unknown>;
+    if (!isBox(bbox_normalized)) return `bboxes[${index}].bbox_normalized: not 4 numbers`;
+    if (!isBox(bbox_pixel)) return `bboxes[${index}].bbox_pixel: not 4 numbers`;
+  }
+  if (typeof result.count !== 'number' || !Number.isInteger(result.count) || result.count < 0) {
+    return 'count: not a non-negative integer';
+  }
+  if (typeof result.raw_output !== 'string') return 'raw_output: not a string';
+  const size = result.image_size as Record<string, unknown> | undefined;
+  if (!size || !isPositiveInteger(size.width) || !isPositiveInteger(size.height)) {
+    return 'image_size: not {width, height} in positive integers';
+  }
+  return undefined;
+}
 
-/** Parses one DetectionResult, or throws `invalid_response` naming what was wrong. */
+/** Returns the value as a DetectionResult, or throws `invalid_response` naming what was wrong. */
 export function parseDetectionResult(value: unknown, what: string): DetectionResult {
-  const parsed = detectionResultSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const problem = detectionResultProblem(value);
+  if (problem === undefined) return value as DetectionResult;
   throw new DetectorError(
     'invalid_response',
-    `${what} answered with something that is not a DetectionResult (${issue.path.join('.') || 'body'}: ${issue.message})`,
-    { source: 'platform', retryable: false },
+    `${what} answered with something that is not a DetectionResult (${problem})`,
+    {
+      source: 'platform',
+      retryable: false,
+    },
   );
 }
 

@@ -132,7 +132,8 @@ describe('AzureMlDetectorClient', () => {
   it('rejects a 2xx body that is not a DetectionResult', async () => {
     server = await startScriptedServer([{ status: 200, body: { boxes: [] } }]);
     const error = await failure(azure(server.url).detect(await makeImage(8, 8)));
-    expect(error.code).toBe('invalid_response');
+    expect(error).toMatchObject({ code: 'invalid_response', retryable: false });
+    expect(error.message).toMatch(/not a DetectionResult \(bboxes: not a list\)/);
   });
 
   it('validates options once, naming each problem', () => {

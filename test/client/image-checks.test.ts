@@ -6,6 +6,7 @@ import {
   DetectorError,
   MAX_PIXELS,
   decodeBase64,
+  detectionResultProblem,
   loadImage,
   prepareImage,
   requestBytes,
@@ -130,5 +131,19 @@ describe('fitting the payload limit', () => {
       count: 1,
       image_size: { width: 2480, height: 1240 },
     });
+  });
+});
+
+describe('checking answers', () => {
+  it('names what is wrong with an answer that is not a DetectionResult', () => {
+    const good = resultFor(10, 10);
+    expect(detectionResultProblem(good)).toBeUndefined();
+    expect(detectionResultProblem([])).toBe('body: not a JSON object');
+    expect(
+      detectionResultProblem({ ...good, bboxes: [{ bbox_normalized: [1, 2, 3], bbox_pixel: [1, 2, 3, 4] }] }),
+    ).toBe('bboxes[0].bbox_normalized: not 4 numbers');
+    expect(detectionResultProblem({ ...good, count: -1 })).toBe('count: not a non-negative integer');
+    expect(detectionResultProblem({ ...good, raw_output: null })).toBe('raw_output: not a string');
+    expect(detectionResultProblem({ ...good, image_size: { width: 0, height: 5 } })).toMatch(/^image_size/);
   });
 });
