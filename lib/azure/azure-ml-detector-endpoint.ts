@@ -1,17 +1,17 @@
 import { Fn, TerraformLocal, Token, type ITerraformDependable } from 'cdktf';
 import { ApplicationInsights } from '@cdktf/provider-azurerm/lib/application-insights';
-import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
+import type { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
-import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import type { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
 import { MachineLearningWorkspace } from '@cdktf/provider-azurerm/lib/machine-learning-workspace';
 import {
   MonitorAutoscaleSetting,
   type MonitorAutoscaleSettingProfileRule,
 } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
-import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { ResourceGroupTemplateDeployment } from '@cdktf/provider-azurerm/lib/resource-group-template-deployment';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
@@ -21,7 +21,6 @@ import {
   CONTAINER_PORT,
   CONTAINER_ROUTES,
   containerEnvironment,
-  containerSourceTag,
   DEFAULT_AZURE_INSTANCE_TYPE,
   Duration,
   isPositiveInteger,
@@ -48,6 +47,26 @@ import {
   type OnlineDeploymentTemplateParameters,
   type ProbeSettings,
 } from './arm-template';
+import {
+  checkCommonProps,
+  checkImageAndLogProps,
+  compactName,
+  concat,
+  createLogAnalytics,
+  imageReference,
+  nameSuffix,
+  pushImageCommand,
+  resolveIdentity,
+  resolveRegistry,
+  resolveResourceGroup,
+  RoleGrants,
+  taggedWith,
+  toSecondsOr,
+  wholeSeconds,
+  type IdentityReference,
+  type RegistryReference,
+  type ResourceGroupReference,
+} from './common-resources';
 import { AzureMlDetectorEndpointBase, importAzureMlDetectorEndpoint } from './endpoint-base';
 import type { AzureMlDetectorEndpointAttributes, IAzureMlDetectorEndpoint } from './endpoint-base';
 
@@ -65,13 +84,6 @@ const ARM_AUTH_MODES: Readonly<Record<AzureMlAuthMode, ArmEndpointAuthMode>> = {
   aad_token: 'AADToken',
 };
 
-/** An existing resource group (an `azurerm_resource_group` resource or data source fits). */
-export interface ResourceGroupReference {
-  readonly name: string;
-  readonly id: string;
-  readonly location: string;
-}
-
 /** An existing Azure ML workspace (an `azurerm_machine_learning_workspace` resource or data source fits). */
 export interface WorkspaceReference {
   readonly name: string;
@@ -81,20 +93,6 @@ export interface WorkspaceReference {
    * @default none: grant it yourself if deployments mount models from the workspace
    */
   readonly storageAccountId?: string;
-}
-
-/** An existing container registry (an `azurerm_container_registry` resource or data source fits). */
-export interface RegistryReference {
-  readonly id: string;
-  readonly name: string;
-  readonly loginServer: string;
-}
-
-/** An existing user-assigned identity (an `azurerm_user_assigned_identity` resource or data source fits). */
-export interface IdentityReference {
-  readonly id: string;
-  readonly principalId: string;
-  readonly clientId: string;
 }
 
 /** Timings of a liveness or readiness probe; any field left out keeps its default. */
@@ -272,7 +270,6 @@ export interface AzureMlDetectorEndpointProps extends DetectorModelOptions {
 }
 
 const DEFAULTS = {
-  imageRepository: 'form-detector',
   deploymentName: 'detector',
   modelLoadTimeoutSeconds: 30 * 60,
   liveness: { initialDelay: 120, period: 10, timeout: 5, successThreshold: 1, failureThreshold: 30 },
@@ -281,14 +278,10 @@ const DEFAULTS = {
   scaleInGpuUtilizationPercent: 20,
   scaleOutWindow: 'PT5M',
   scaleInWindow: 'PT15M',
-  registrySku: 'Standard',
-  logRetentionDays: 30,
   keyVaultSoftDeleteRetentionDays: 7,
 } as const;
 
 const ENDPOINT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
-const IMAGE_REPOSITORY = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 interface ResolvedProps {
   readonly deployment: DetectorDeployment;
@@ -371,38 +364,19 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
     this.location = props.location;
     this.deploymentName = props.deploymentName ?? DEFAULTS.deploymentName;
     const tags = props.tags ?? {};
-    const tagged = Object.keys(tags).length > 0 ? { tags } : {};
+    const tagged = taggedWith(tags);
 
     this.clientConfig = new DataAzurermClientConfig(this, 'ClientConfig', {});
 
-    // Resource group.
-    if (props.resourceGroup) {
-      this.resourceGroup = props.resourceGroup;
-    } else {
-      this.createdResourceGroup = new ResourceGroup(this, 'ResourceGroup', {
-        name:
-          props.resourceGroupName ??
-          resourceName(this.node.path, { maxLength: 90, allowed: 'A-Za-z0-9_.()\\-', separator: '-' }),
-        location: props.location,
-        ...tagged,
-      });
-      this.resourceGroup = this.createdResourceGroup;
-    }
+    const group = resolveResourceGroup(this, props);
+    this.resourceGroup = group.resourceGroup;
+    this.createdResourceGroup = group.created;
     this.resourceGroupName = this.resourceGroup.name;
     const common = { location: props.location, resourceGroupName: this.resourceGroup.name, ...tagged };
 
     // Globally unique names need more than the construct path: a short hash of subscription + group + path.
-    const suffix = new TerraformLocal(
-      this,
-      'NameSuffix',
-      Fn.substr(
-        Fn.sha1(Fn.join('/', [this.clientConfig.subscriptionId, this.resourceGroup.name, this.node.path])),
-        0,
-        8,
-      ),
-    ).asString;
-    const base = (maxLength: number, lowercase = true): string =>
-      resourceName(id, { maxLength, lowercase, separator: '', letterPrefix: 'd' });
+    const suffix = nameSuffix(this, this.clientConfig, this.resourceGroup.name);
+    const base = (maxLength: number): string => compactName(id, maxLength);
 
     this.endpointName =
       props.endpointName ??
@@ -412,41 +386,23 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         concat(resourceName(id, { maxLength: 23, lowercase: true }), '-', suffix),
       ).asString;
 
-    const roleAssignments: Record<string, RoleAssignment> = {};
-    const grant = (key: string, scopeId: string, principalId: string, role: string): RoleAssignment => {
-      roleAssignments[key] = new RoleAssignment(this, key, {
-        scope: scopeId,
-        principalId,
-        principalType: 'ServicePrincipal',
-        roleDefinitionName: role,
-        description: `form-detector ${id}: ${role}`,
-      });
-      return roleAssignments[key];
-    };
+    const grants = new RoleGrants(this, id);
+    const grant = grants.grant.bind(grants);
 
-    // Registry.
-    if (props.registry) {
-      this.registry = props.registry;
-    } else {
-      this.createdRegistry = new ContainerRegistry(this, 'Registry', {
-        ...common,
-        name: concat(base(42), suffix),
-        sku: props.registrySku ?? DEFAULTS.registrySku,
-        adminEnabled: false,
-      });
-      this.registry = this.createdRegistry;
-    }
+    const registry = resolveRegistry(this, props, common, concat(base(42), suffix));
+    this.registry = registry.registry;
+    this.createdRegistry = registry.created;
 
     // The endpoint's identity: pulls the image, reads the workspace storage; nothing else.
-    if (props.endpointIdentity) {
-      this.endpointIdentity = props.endpointIdentity;
-    } else {
-      this.createdEndpointIdentity = new UserAssignedIdentity(this, 'EndpointIdentity', {
-        ...common,
-        name: resourceName(`${id}-endpoint`, { maxLength: 128 }),
-      });
-      this.endpointIdentity = this.createdEndpointIdentity;
-    }
+    const identity = resolveIdentity(
+      this,
+      props.endpointIdentity,
+      'EndpointIdentity',
+      common,
+      resourceName(`${id}-endpoint`, { maxLength: 128 }),
+    );
+    this.endpointIdentity = identity.identity;
+    this.createdEndpointIdentity = identity.created;
     // A grant is made here when this construct created either side; between two existing resources it is the
     // platform team's to make.
     const identityCreated = this.createdEndpointIdentity !== undefined;
@@ -470,12 +426,7 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         );
       }
     } else {
-      this.logAnalyticsWorkspace = new LogAnalyticsWorkspace(this, 'LogAnalytics', {
-        ...common,
-        name: resourceName(`${id}-logs`, { maxLength: 63 }),
-        sku: 'PerGB2018',
-        retentionInDays: props.logRetentionDays ?? DEFAULTS.logRetentionDays,
-      });
+      this.logAnalyticsWorkspace = createLogAnalytics(this, id, props, common);
       this.applicationInsights = new ApplicationInsights(this, 'AppInsights', {
         ...common,
         name: resourceName(`${id}-insights`, { maxLength: 255 }),
@@ -545,14 +496,9 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         ),
       );
     }
-    this.roleAssignments = roleAssignments;
+    this.roleAssignments = grants.byKey;
 
-    this.image =
-      props.image ??
-      concat(
-        this.registry.loginServer,
-        `/${props.imageRepository ?? DEFAULTS.imageRepository}:${props.imageTag ?? containerSourceTag()}`,
-      );
+    this.image = imageReference(this.registry, props);
 
     // Endpoint, environment, deployment and traffic.
     this.template = onlineDeploymentTemplate({
@@ -652,11 +598,7 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
 
   /** Shell commands that build the image from inference-container/ (run from the repo root) and push it. */
   get pushImageCommand(): string {
-    return [
-      `az acr login --name ${this.registry.name}`,
-      `docker build --platform linux/amd64 -t ${this.image} inference-container`,
-      `docker push ${this.image}`,
-    ].join(' && ');
+    return pushImageCommand(this.registry, this.image);
   }
 
   /** The shell command that prints a credential for scoring requests. */
@@ -673,14 +615,6 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
   private templateOutput(name: string): string {
     return Fn.lookupNested(Fn.jsondecode(this.templateDeployment.outputContent), [name, 'value']);
   }
-}
-
-/**
- * Joins strings, as a Terraform `join` when any part is a reference: a `${…}` template nested inside a function
- * such as jsonencode() is something cdktf warns it may render wrong.
- */
-function concat(...parts: string[]): string {
-  return parts.some((part) => Token.isUnresolved(part)) ? Fn.join('', parts) : parts.join('');
 }
 
 function autoscaleRules(
@@ -761,12 +695,7 @@ function validate(path: string, props: AzureMlDetectorEndpointProps): ResolvedPr
     );
   }
 
-  errors.check(
-    'location',
-    props.location,
-    (l) => /^[A-Za-z][A-Za-z0-9 ]*$/.test(l),
-    "use an Azure region name, e.g. 'westeurope' (see az account list-locations)",
-  );
+  checkCommonProps(errors, props);
   errors.check(
     'authMode',
     props.authMode,
@@ -785,22 +714,7 @@ function validate(path: string, props: AzureMlDetectorEndpointProps): ResolvedPr
     (n) => ENDPOINT_NAME.test(n),
     '3–32 letters, digits and hyphens, starting with a letter and not ending with a hyphen',
   );
-  errors.check(
-    'imageRepository',
-    props.imageRepository,
-    (r) => IMAGE_REPOSITORY.test(r),
-    'use lowercase letters, digits and separators (. _ - /), e.g. form-detector',
-  );
-  errors.check('imageTag', props.imageTag, (t) => IMAGE_TAG.test(t), 'use up to 128 letters, digits, _ . -');
-  if (props.image !== undefined && (props.imageTag !== undefined || props.imageRepository !== undefined)) {
-    errors.add('image', props.image, 'pass either image, or imageRepository/imageTag for the registry, not both');
-  }
-  errors.check(
-    'logRetentionDays',
-    props.logRetentionDays,
-    (d) => Number.isInteger(d) && d >= 30 && d <= 730,
-    'use a whole number of days from 30 to 730',
-  );
+  checkImageAndLogProps(errors, props);
   if (props.workspace !== undefined && props.resourceGroup === undefined) {
     errors.add(
       'resourceGroup',
@@ -815,7 +729,7 @@ function validate(path: string, props: AzureMlDetectorEndpointProps): ResolvedPr
     AZURE_ML_MAX_REQUEST_TIMEOUT_MS,
   );
 
-  const modelLoadSeconds = seconds(
+  const modelLoadSeconds = wholeSeconds(
     errors,
     'modelLoadTimeout',
     props.modelLoadTimeout,
@@ -932,9 +846,9 @@ function probe(
 ): ProbeSeconds {
   const o = options ?? {};
   const result: ProbeSeconds = {
-    initialDelay: seconds(errors, `${prop}.initialDelay`, o.initialDelay, defaults.initialDelay),
-    period: seconds(errors, `${prop}.period`, o.period, defaults.period),
-    timeout: seconds(errors, `${prop}.timeout`, o.timeout, defaults.timeout),
+    initialDelay: wholeSeconds(errors, `${prop}.initialDelay`, o.initialDelay, defaults.initialDelay),
+    period: wholeSeconds(errors, `${prop}.period`, o.period, defaults.period),
+    timeout: wholeSeconds(errors, `${prop}.timeout`, o.timeout, defaults.timeout),
     successThreshold: o.successThreshold ?? defaults.successThreshold,
     failureThreshold: o.failureThreshold ?? defaults.failureThreshold,
   };
@@ -970,24 +884,4 @@ function armProbe(p: ProbeSeconds): ProbeSettings {
     successThreshold: p.successThreshold,
     failureThreshold: p.failureThreshold,
   };
-}
-
-/** Whole seconds of a duration prop, recording a problem (and using the fallback) when it has a fraction. */
-function seconds(errors: ValidationErrors, prop: string, value: DurationLike | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  try {
-    return value.toSeconds();
-  } catch {
-    errors.add(prop, value, 'use a whole number of seconds');
-    return fallback;
-  }
-}
-
-function toSecondsOr(value: DurationLike | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return value.toSeconds();
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,9 @@
 /**
- * Azure ML managed online endpoint for the form-field detector (CDKTF, @cdktf/provider-azurerm).
+ * The form-field detector on Azure (CDKTF, @cdktf/provider-azurerm): an Azure ML managed online endpoint
+ * (always-on) or a Container Apps serverless GPU service (on-demand, scales to zero).
  */
 export * from './arm-template';
 export * from './azure-ml-detector-endpoint';
+export * from './common-resources';
 export * from './detector-azure-stack';
 export * from './endpoint-base';

@@ -1,0 +1,245 @@
+import { Fn, TerraformLocal, Token } from 'cdktf';
+import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
+import type { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import type { Construct } from 'constructs';
+import { containerSourceTag, resourceName, type DurationLike, type ValidationErrors } from '../core';
+
+/**
+ * What the Azure ML endpoint and the Container Apps service both create or take: resource group, registry,
+ * identity, Log Analytics, the name suffix for globally unique names, and the checks of the props they share.
+ * Construct ids stay those the first construct used, so moving code here changed no synthesized address.
+ */
+
+/** An existing resource group (an `azurerm_resource_group` resource or data source fits). */
+export interface ResourceGroupReference {
+  readonly name: string;
+  readonly id: string;
+  readonly location: string;
+}
+
+/** An existing container registry (an `azurerm_container_registry` resource or data source fits). */
+export interface RegistryReference {
+  readonly id: string;
+  readonly name: string;
+  readonly loginServer: string;
+}
+
+/** An existing user-assigned identity (an `azurerm_user_assigned_identity` resource or data source fits). */
+export interface IdentityReference {
+  readonly id: string;
+  readonly principalId: string;
+  readonly clientId: string;
+}
+
+export const DEFAULT_IMAGE_REPOSITORY = 'form-detector';
+export const DEFAULT_REGISTRY_SKU = 'Standard';
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+
+const IMAGE_REPOSITORY = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** The props both Azure constructs take for the shared resources. */
+export interface CommonResourceProps {
+  readonly location: string;
+  readonly resourceGroup?: ResourceGroupReference;
+  readonly resourceGroupName?: string;
+  readonly image?: string;
+  readonly imageRepository?: string;
+  readonly imageTag?: string;
+  readonly registry?: RegistryReference;
+  readonly registrySku?: 'Basic' | 'Standard' | 'Premium';
+  readonly logRetentionDays?: number;
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Joins strings, as a Terraform `join` when any part is a reference: a `${…}` template nested inside a function
+ * such as jsonencode() is something cdktf warns it may render wrong.
+ */
+export function concat(...parts: string[]): string {
+  return parts.some((part) => Token.isUnresolved(part)) ? Fn.join('', parts) : parts.join('');
+}
+
+/** `{ tags }` when there are any, else nothing (so untagged resources synthesize without an empty map). */
+export function taggedWith(tags: Record<string, string> | undefined): { tags?: Record<string, string> } {
+  return tags !== undefined && Object.keys(tags).length > 0 ? { tags } : {};
+}
+
+/** The given resource group, or a new one named after the construct path (`ResourceGroup`). */
+export function resolveResourceGroup(
+  scope: Construct,
+  props: CommonResourceProps,
+): { readonly resourceGroup: ResourceGroupReference; readonly created?: ResourceGroup } {
+  if (props.resourceGroup) return { resourceGroup: props.resourceGroup };
+  const created = new ResourceGroup(scope, 'ResourceGroup', {
+    name:
+      props.resourceGroupName ??
+      resourceName(scope.node.path, { maxLength: 90, allowed: 'A-Za-z0-9_.()\\-', separator: '-' }),
+    location: props.location,
+    ...taggedWith(props.tags),
+  });
+  return { resourceGroup: created, created };
+}
+
+/**
+ * Eight hex digits of subscription + resource group + construct path (`NameSuffix`): what makes globally unique
+ * names (registry, vault, storage, endpoint host) unique without an environment literal.
+ */
+export function nameSuffix(scope: Construct, clientConfig: DataAzurermClientConfig, resourceGroupName: string): string {
+  return new TerraformLocal(
+    scope,
+    'NameSuffix',
+    Fn.substr(Fn.sha1(Fn.join('/', [clientConfig.subscriptionId, resourceGroupName, scope.node.path])), 0, 8),
+  ).asString;
+}
+
+/** The construct id squeezed into lowercase letters and digits, for names that allow nothing else. */
+export function compactName(id: string, maxLength: number): string {
+  return resourceName(id, { maxLength, lowercase: true, separator: '', letterPrefix: 'd' });
+}
+
+/** Role assignments a construct makes on its own resources, kept by key for tests and overrides. */
+export class RoleGrants {
+  readonly byKey: Record<string, RoleAssignment> = {};
+
+  constructor(
+    private readonly scope: Construct,
+    private readonly id: string,
+  ) {}
+
+  grant(key: string, scopeId: string, principalId: string, role: string): RoleAssignment {
+    this.byKey[key] = new RoleAssignment(this.scope, key, {
+      scope: scopeId,
+      principalId,
+      principalType: 'ServicePrincipal',
+      roleDefinitionName: role,
+      description: `form-detector ${this.id}: ${role}`,
+    });
+    return this.byKey[key];
+  }
+}
+
+/** The given registry, or a new one (`Registry`) with the admin user off. */
+export function resolveRegistry(
+  scope: Construct,
+  props: CommonResourceProps,
+  common: { location: string; resourceGroupName: string; tags?: Record<string, string> },
+  name: string,
+): { readonly registry: RegistryReference; readonly created?: ContainerRegistry } {
+  if (props.registry) return { registry: props.registry };
+  const created = new ContainerRegistry(scope, 'Registry', {
+    ...common,
+    name,
+    sku: props.registrySku ?? DEFAULT_REGISTRY_SKU,
+    adminEnabled: false,
+  });
+  return { registry: created, created };
+}
+
+/** The given identity, or a new user-assigned one under `constructId`. */
+export function resolveIdentity(
+  scope: Construct,
+  given: IdentityReference | undefined,
+  constructId: string,
+  common: { location: string; resourceGroupName: string; tags?: Record<string, string> },
+  name: string,
+): { readonly identity: IdentityReference; readonly created?: UserAssignedIdentity } {
+  if (given) return { identity: given };
+  const created = new UserAssignedIdentity(scope, constructId, { ...common, name });
+  return { identity: created, created };
+}
+
+/** A Log Analytics workspace (`LogAnalytics`) for the service's logs. */
+export function createLogAnalytics(
+  scope: Construct,
+  id: string,
+  props: CommonResourceProps,
+  common: { location: string; resourceGroupName: string; tags?: Record<string, string> },
+): LogAnalyticsWorkspace {
+  return new LogAnalyticsWorkspace(scope, 'LogAnalytics', {
+    ...common,
+    name: resourceName(`${id}-logs`, { maxLength: 63 }),
+    sku: 'PerGB2018',
+    retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+  });
+}
+
+/** `image`, or `<registry login server>/<imageRepository>:<imageTag>`. */
+export function imageReference(registry: RegistryReference, props: CommonResourceProps): string {
+  return (
+    props.image ??
+    concat(
+      registry.loginServer,
+      `/${props.imageRepository ?? DEFAULT_IMAGE_REPOSITORY}:${props.imageTag ?? containerSourceTag()}`,
+    )
+  );
+}
+
+/** Shell commands that build the image from inference-container/ (run from the repo root) and push it. */
+export function pushImageCommand(registry: RegistryReference, image: string): string {
+  return [
+    `az acr login --name ${registry.name}`,
+    `docker build --platform linux/amd64 -t ${image} inference-container`,
+    `docker push ${image}`,
+  ].join(' && ');
+}
+
+/** Records problems with the shared props: region name, image reference parts, log retention. */
+export function checkCommonProps(errors: ValidationErrors, props: CommonResourceProps): void {
+  errors.check(
+    'location',
+    props.location,
+    (l) => /^[A-Za-z][A-Za-z0-9 ]*$/.test(l),
+    "use an Azure region name, e.g. 'westeurope' (see az account list-locations)",
+  );
+}
+
+/** Image and log checks, recorded after the construct-specific ones (their order is part of the messages). */
+export function checkImageAndLogProps(errors: ValidationErrors, props: CommonResourceProps): void {
+  errors.check(
+    'imageRepository',
+    props.imageRepository,
+    (r) => IMAGE_REPOSITORY.test(r),
+    'use lowercase letters, digits and separators (. _ - /), e.g. form-detector',
+  );
+  errors.check('imageTag', props.imageTag, (t) => IMAGE_TAG.test(t), 'use up to 128 letters, digits, _ . -');
+  if (props.image !== undefined && (props.imageTag !== undefined || props.imageRepository !== undefined)) {
+    errors.add('image', props.image, 'pass either image, or imageRepository/imageTag for the registry, not both');
+  }
+  errors.check(
+    'logRetentionDays',
+    props.logRetentionDays,
+    (d) => Number.isInteger(d) && d >= 30 && d <= 730,
+    'use a whole number of days from 30 to 730',
+  );
+}
+
+/** Whole seconds of a duration prop, recording a problem (and using the fallback) when it has a fraction. */
+export function wholeSeconds(
+  errors: ValidationErrors,
+  prop: string,
+  value: DurationLike | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  try {
+    return value.toSeconds();
+  } catch {
+    errors.add(prop, value, 'use a whole number of seconds');
+    return fallback;
+  }
+}
+
+/** Whole seconds, or undefined when absent or fractional (the fraction is reported elsewhere). */
+export function toSecondsOr(value: DurationLike | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return value.toSeconds();
+  } catch {
+    return undefined;
+  }
+}
