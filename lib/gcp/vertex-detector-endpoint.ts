@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
-import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
+import type { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { ProjectService } from '@cdktf/provider-google/lib/project-service';
-import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import type { ProjectService } from '@cdktf/provider-google/lib/project-service';
+import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
 import { Annotations, App, DataResource, Fn, TerraformLocal, TerraformStack, Token } from 'cdktf';
@@ -16,7 +15,6 @@ import {
   CONTAINER_PORT,
   CONTAINER_ROUTES,
   containerEnvironment,
-  containerSourceTag,
   DEFAULT_GCP_MACHINE_TYPE,
   gcpMachine,
   PLATFORM_LIMITS,
@@ -37,14 +35,20 @@ import {
 } from '../core';
 import { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
 import {
+  DEFAULT_LABELS,
+  enableService,
+  servingIdentity,
+  servingImage,
+  validateServingProps,
+} from './serving-resources';
+import {
   DUTY_CYCLE_METRIC,
   VERTEX_DEPLOY_CONFIG_ENV,
   VERTEX_DEPLOY_CONFIG_VERSION,
   type VertexDeployConfig,
 } from './vertex-deploy-config';
 
-/** The repository path of the default image inside the Artifact Registry repository. */
-export const DEFAULT_IMAGE_NAME = 'form-detector';
+export { DEFAULT_IMAGE_NAME } from './serving-resources';
 
 /** Request/response logging to BigQuery (the endpoint's `predict_request_response_logging_config`). */
 export interface VertexRequestResponseLogging {
@@ -333,101 +337,59 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
 
     this.project = props.project;
     this.region = props.region;
-    const labels = { 'managed-by': 'form-detector-stacks', ...(props.labels ?? {}) };
+    const labels = { ...DEFAULT_LABELS, ...(props.labels ?? {}) };
     const endpointName = props.endpointName ?? resourceName(this.node.path, { maxLength: 63, lowercase: true });
     this.endpointId = props.endpointId ?? defaultEndpointId(props.project, props.region, this.node.path);
 
     const service = (construct: string, name: string): ProjectService =>
-      new ProjectService(this, construct, { project: this.project, service: name, disableOnDestroy: false });
+      enableService(this, construct, this.project, name);
     const services: Record<string, ProjectService> = {
       'aiplatform.googleapis.com': service('AiPlatformService', 'aiplatform.googleapis.com'),
       'iam.googleapis.com': service('IamService', 'iam.googleapis.com'),
     };
-
     if (props.image === undefined) {
       services['artifactregistry.googleapis.com'] = service(
         'ArtifactRegistryService',
         'artifactregistry.googleapis.com',
       );
-      const repositoryId =
-        props.repositoryName ?? resourceName(`${this.node.path}-images`, { maxLength: 63, lowercase: true });
-      this.repository = new ArtifactRegistryRepository(this, 'Repository', {
-        project: this.project,
-        location: this.region,
-        repositoryId,
-        format: 'DOCKER',
-        description: `Inference container images for ${this.node.path}`,
-        labels,
-        cleanupPolicies: [
-          {
-            id: 'delete-untagged',
-            action: 'DELETE',
-            condition: { tagState: 'UNTAGGED', olderThan: `${7 * 24 * 3600}s` },
-          },
-        ],
-        dependsOn: [services['artifactregistry.googleapis.com']],
-      });
-      this.repositoryUrl = `${this.region}-docker.pkg.dev/${this.project}/${this.repository.repositoryId}`;
-      this.imageUri = `${this.repositoryUrl}/${DEFAULT_IMAGE_NAME}:${props.imageTag ?? containerSourceTag()}`;
-      this.dockerPushTarget = this.imageUri;
-    } else {
-      this.imageUri = props.image;
     }
+    const image = servingImage(this, props, labels, services['artifactregistry.googleapis.com']);
+    this.repository = image.repository;
+    this.repositoryUrl = image.repositoryUrl;
+    this.imageUri = image.imageUri;
+    this.dockerPushTarget = image.dockerPushTarget;
     this.services = services;
 
-    const grants: ProjectIamMember[] = [];
-    const repoGrants: ArtifactRegistryRepositoryIamMember[] = [];
+    const identity = servingIdentity(this, props, {
+      description: 'Runs the form detector container on Vertex AI: writes logs and metrics, reads its weights.',
+      repository: this.repository,
+      iamService: services['iam.googleapis.com'],
+    });
+    this.serviceAccount = identity.serviceAccount;
+    this.serviceAccountEmail = identity.email;
+    const grants: ProjectIamMember[] = identity.projectGrants;
+    const repoGrants = identity.repositoryGrants;
     const bucketGrants: StorageBucketIamMember[] = [];
-    if (props.serviceAccount === undefined) {
-      this.serviceAccount = new ServiceAccount(this, 'ServiceAccount', {
-        project: this.project,
-        accountId: resourceName(`${this.node.path}-serving`, { maxLength: 30, lowercase: true }),
-        displayName: `Form detector serving (${this.node.path})`.slice(0, 100),
-        description: 'Runs the form detector container on Vertex AI: writes logs and metrics, reads its weights.',
-        dependsOn: [services['iam.googleapis.com']],
-      });
-      this.serviceAccountEmail = this.serviceAccount.email;
-      const member = this.serviceAccount.member;
-      for (const [construct, role] of [
-        ['LogWriter', 'roles/logging.logWriter'],
-        ['MetricWriter', 'roles/monitoring.metricWriter'],
-      ] as const) {
-        grants.push(new ProjectIamMember(this, construct, { project: this.project, role, member }));
-      }
-      if (this.repository) {
-        repoGrants.push(
-          new ArtifactRegistryRepositoryIamMember(this, 'RepositoryReader', {
-            project: this.project,
-            location: this.region,
-            repository: this.repository.name,
-            role: 'roles/artifactregistry.reader',
-            member,
-          }),
-        );
-      }
-      if (resolved.weights) {
-        const { bucket, prefix } = resolved.weights;
-        bucketGrants.push(
-          new StorageBucketIamMember(this, 'ModelWeightsReader', {
-            bucket,
-            role: 'roles/storage.objectViewer',
-            member,
-            ...(prefix
-              ? {
-                  condition: {
-                    title: 'model-weights-prefix',
-                    description: `Objects under gs://${bucket}/${prefix} (and listing the bucket)`,
-                    expression:
-                      `resource.type == "storage.googleapis.com/Bucket" || ` +
-                      `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}")`,
-                  },
-                }
-              : {}),
-          }),
-        );
-      }
-    } else {
-      this.serviceAccountEmail = props.serviceAccount;
+    if (this.serviceAccount && resolved.weights) {
+      const { bucket, prefix } = resolved.weights;
+      bucketGrants.push(
+        new StorageBucketIamMember(this, 'ModelWeightsReader', {
+          bucket,
+          role: 'roles/storage.objectViewer',
+          member: this.serviceAccount.member,
+          ...(prefix
+            ? {
+                condition: {
+                  title: 'model-weights-prefix',
+                  description: `Objects under gs://${bucket}/${prefix} (and listing the bucket)`,
+                  expression:
+                    `resource.type == "storage.googleapis.com/Bucket" || ` +
+                    `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}")`,
+                },
+              }
+            : {}),
+        }),
+      );
     }
 
     this.endpoint = new VertexAiEndpoint(this, 'Resource', {
@@ -558,8 +520,6 @@ function defaultSharedMemoryMiB(memoryGiB: number): number {
   return Math.min(16_384, Math.floor((memoryGiB * 1024) / 4));
 }
 
-const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
-const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
 const GCS_URI = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/;
 
 interface ResolvedProps {
@@ -569,14 +529,7 @@ interface ResolvedProps {
 
 /** The props' own rules (the model and scaling rules are core's); records every problem. */
 function validate(props: VertexDetectorEndpointProps, errors: ValidationErrors): ResolvedProps {
-  for (const [prop, value] of [
-    ['project', props.project],
-    ['region', props.region],
-  ] as const) {
-    if (value === undefined || value === '') {
-      errors.add(prop, value, `set the GCP ${prop} (e.g. from the stack's ${prop})`);
-    }
-  }
+  validateServingProps(props, errors, { googleRegistryOnly: true, sameRegion: true, noun: 'endpoint' });
   errors.check(
     'endpointId',
     props.endpointId,
@@ -584,40 +537,6 @@ function validate(props: VertexDetectorEndpointProps, errors: ValidationErrors):
     'use up to 10 digits with no leading zero, e.g. "1234567890" (or leave it out for a derived one)',
   );
   errors.check('endpointName', props.endpointName, (v) => v.length >= 1 && v.length <= 128, 'use 1 to 128 characters');
-  errors.check(
-    'repositoryName',
-    props.repositoryName,
-    (v) => /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v),
-    'use lowercase letters, digits and hyphens, starting with a letter, at most 63 characters',
-  );
-  if (props.image !== undefined && props.repositoryName !== undefined) {
-    errors.add('repositoryName', props.repositoryName, 'leave it out when `image` is given: no repository is created');
-  }
-  if (props.image !== undefined && props.imageTag !== undefined) {
-    errors.add('imageTag', props.imageTag, 'leave it out when `image` is given (put the tag in the image URI)');
-  }
-  errors.check(
-    'imageTag',
-    props.imageTag,
-    (v) => /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(v),
-    'use a Docker tag: letters, digits, _ . -, at most 128 characters, e.g. "v1"',
-  );
-  errors.check(
-    'image',
-    props.image,
-    (v) => /^[a-z0-9.-]+\.(pkg\.dev|gcr\.io)\/\S+$/.test(v) || /^(gcr\.io|[a-z]+\.gcr\.io)\/\S+$/.test(v),
-    'use an Artifact Registry image URI in the endpoint region, e.g. "europe-west4-docker.pkg.dev/my-project/repo/form-detector:v1"',
-  );
-  if (props.image !== undefined && !Token.isUnresolved(props.image) && !Token.isUnresolved(props.region)) {
-    const host = /^([a-z0-9-]+)-docker\.pkg\.dev\//.exec(props.image)?.[1];
-    if (host && host !== props.region) {
-      errors.add(
-        'image',
-        props.image,
-        `the image must be in the endpoint's region: push it to a ${props.region}-docker.pkg.dev repository`,
-      );
-    }
-  }
   errors.check(
     'dutyCycleTarget',
     props.dutyCycleTarget,
@@ -669,20 +588,6 @@ function validate(props: VertexDetectorEndpointProps, errors: ValidationErrors):
       'use "bq://project.dataset" or "bq://project.dataset.table"',
     );
   }
-  for (const [key, value] of Object.entries(props.labels ?? {})) {
-    if (!LABEL_KEY.test(key)) {
-      errors.add(`labels.${key}`, key, 'label keys are lowercase letters, digits, _ and -, start with a letter, ≤ 63');
-    }
-    if (!Token.isUnresolved(value) && !LABEL_VALUE.test(value)) {
-      errors.add(`labels.${key}`, value, 'label values are lowercase letters, digits, _ and -, at most 63 characters');
-    }
-  }
-  errors.check(
-    'serviceAccount',
-    props.serviceAccount,
-    (v) => /^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$|^[^@\s]+@developer\.gserviceaccount\.com$/.test(v),
-    'use a service account email, e.g. "detector@my-project.iam.gserviceaccount.com"',
-  );
   errors.check(
     'sharedMemorySizeMiB',
     props.sharedMemorySizeMiB,
