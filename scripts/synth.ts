@@ -44,7 +44,17 @@ function run(title: string, command: string, args: string[]): void {
 
 const stacks: SynthesizedStack[] = [];
 if (clouds.includes('aws')) {
-  run('AWS (CDK)', 'cdk', ['synth', '--quiet', '--no-notices', '--no-version-reporting', '--output', 'cdk.out']);
+  // `npm run synth` has just built; --build '' skips cdk.json's build step so it does not run twice.
+  run('AWS (CDK)', 'cdk', [
+    'synth',
+    '--quiet',
+    '--no-notices',
+    '--no-version-reporting',
+    '--build',
+    '',
+    '--output',
+    'cdk.out',
+  ]);
   stacks.push(...readCdkAssembly(resolve(root, 'cdk.out')));
 }
 if (clouds.includes('gcp') || clouds.includes('azure')) {
