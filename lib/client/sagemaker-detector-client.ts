@@ -173,6 +173,7 @@ export function toDetectorError(error: unknown): DetectorError {
     message?: string;
     OriginalStatusCode?: number;
     OriginalMessage?: string;
+    code?: string;
     $metadata?: { httpStatusCode?: number };
   };
   if (sdkError.name === 'ModelError') {
@@ -186,14 +187,30 @@ export function toDetectorError(error: unknown): DetectorError {
     });
   }
   const status = sdkError.$metadata?.httpStatusCode;
-  const code =
-    (sdkError.name && Object.hasOwn(PLATFORM_CODES, sdkError.name) ? PLATFORM_CODES[sdkError.name] : undefined) ??
-    (status ? codeForStatus(status) : 'network_error');
-  const message = `${WHAT} refused the call (${sdkError.name ?? 'Error'}${status ? `, HTTP ${status}` : ''}): ${sdkError.message ?? String(error)}`;
+  const known =
+    sdkError.name && Object.hasOwn(PLATFORM_CODES, sdkError.name) ? PLATFORM_CODES[sdkError.name] : undefined;
+  if (status === undefined && known === undefined) {
+    // No answer from AWS: a network failure, or the SDK refused to send (no region, bad endpoint URL, ...).
+    // The code, else the message: the SDK rewraps errors it does not recognise as Errors and drops their code.
+    const network =
+      /^(E[A-Z]+|UND_ERR)/.test(sdkError.code ?? '') ||
+      sdkError.name === 'TimeoutError' ||
+      /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)\b|socket hang up/.test(
+        sdkError.message ?? '',
+      );
+    const hint = /region is missing/i.test(sdkError.message ?? '') ? ' (pass region, or set AWS_REGION)' : '';
+    return new DetectorError(
+      network ? 'network_error' : 'invalid_request',
+      `could not call ${WHAT}: ${sdkError.message ?? String(error)}${hint}`,
+      { source: 'client', retryable: network, cause: error },
+    );
+  }
+  const code = known ?? codeForStatus(status ?? 0);
+  const message = `${status ? `${WHAT} refused the call` : `could not call ${WHAT}`} (${sdkError.name ?? 'Error'}${status ? `, HTTP ${status}` : ''}): ${sdkError.message ?? String(error)}`;
   return new DetectorError(code, message, {
     status,
     source: status ? 'platform' : 'client',
-    retryable: code === 'throttled' || code === 'not_ready' || code === 'network_error' || (status ?? 0) >= 500,
+    retryable: code === 'throttled' || code === 'not_ready' || (status ?? 0) >= 500,
     cause: error,
   });
 }

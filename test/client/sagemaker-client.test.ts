@@ -1,4 +1,4 @@
-import { SageMakerDetectorClient, DetectorError } from '../../lib/client';
+import { SageMakerDetectorClient, DetectorError, toDetectorError } from '../../lib/client';
 import { startSageMakerRuntimeStandIn, type SageMakerStandIn } from '../stand-ins/sagemaker-runtime';
 import { containerError, makeImage, resultFor, startScriptedServer } from './helpers';
 
@@ -141,6 +141,29 @@ describe('SageMakerDetectorClient', () => {
       else process.env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = saved;
     }
     expect(stand.requests).toHaveLength(1);
+  });
+
+  it('names what is missing when the SDK cannot send: no region, nothing listening, no credentials', async () => {
+    const saved = { region: process.env.AWS_REGION, defaultRegion: process.env.AWS_DEFAULT_REGION };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      const noRegion = await failure(client({ region: undefined, endpoint: undefined }).detect(await makeImage(8, 8)));
+      expect(noRegion).toMatchObject({ code: 'invalid_request', source: 'client', retryable: false });
+      expect(noRegion.message).toMatch(/Region is missing \(pass region, or set AWS_REGION\)/);
+    } finally {
+      if (saved.region !== undefined) process.env.AWS_REGION = saved.region;
+      if (saved.defaultRegion !== undefined) process.env.AWS_DEFAULT_REGION = saved.defaultRegion;
+    }
+    const closed = await startScriptedServer([{ status: 200, body: {} }]);
+    await closed.close();
+    const unreachable = await failure(client({ endpoint: closed.url, maxRetries: 0 }).detect(await makeImage(8, 8)));
+    expect(unreachable).toMatchObject({ code: 'network_error', retryable: true });
+    expect(unreachable.message).toMatch(/ECONNREFUSED/);
+    const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    expect(toDetectorError(noCredentials)).toMatchObject({ code: 'unauthorized', retryable: false, source: 'client' });
   });
 
   it('validates the endpoint name', () => {
