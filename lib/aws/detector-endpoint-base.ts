@@ -10,6 +10,8 @@ export const DEFAULT_VARIANT_NAME = 'AllTraffic';
 export const SAGEMAKER_INVOCATION_NAMESPACE = 'AWS/SageMaker';
 /** Instance metrics (CPU, memory, disk, GPU), per endpoint and variant. */
 export const SAGEMAKER_INSTANCE_NAMESPACE = '/aws/sagemaker/Endpoints';
+/** Utilization metrics of inference-component copies, per inference component. */
+export const SAGEMAKER_INFERENCE_COMPONENT_NAMESPACE = '/aws/sagemaker/InferenceComponents';
 
 /** A form-field detector endpoint on SageMaker, created here or imported. */
 export interface IDetectorEndpoint extends IResource {
@@ -19,10 +21,21 @@ export interface IDetectorEndpoint extends IResource {
   readonly endpointArn: string;
   /** The production variant the metrics describe. */
   readonly variantName: string;
+  /**
+   * The inference component that serves the detector, on endpoints that host one (the on-demand, scale-to-zero
+   * mode). Callers must pass it as `InferenceComponentName` on every invocation.
+   * @attribute
+   */
+  readonly inferenceComponentName?: string;
+  /** @attribute */
+  readonly inferenceComponentArn?: string;
 
   /** Lets `grantee` invoke the endpoint (InvokeEndpoint, which also authorizes the response-stream API). */
   grantInvoke(grantee: IGrantable): Grant;
-  /** A metric of this endpoint's variant in `AWS/SageMaker`. */
+  /**
+   * A metric in `AWS/SageMaker`: per endpoint and variant, or per inference component where the endpoint hosts one
+   * (SageMaker reports invocation metrics of inference components under `InferenceComponentName`).
+   */
   metric(metricName: string, props?: MetricOptions): Metric;
   metricInvocations(props?: MetricOptions): Metric;
   metricInvocation5XXErrors(props?: MetricOptions): Metric;
@@ -35,6 +48,8 @@ export interface IDetectorEndpoint extends IResource {
   metricCpuUtilization(props?: MetricOptions): Metric;
   metricMemoryUtilization(props?: MetricOptions): Metric;
   metricDiskUtilization(props?: MetricOptions): Metric;
+  /** Requests refused because no copy was running (inference-component endpoints only); it wakes them. */
+  metricNoCapacityInvocationFailures(props?: MetricOptions): Metric;
 }
 
 /** What identifies an existing endpoint. */
@@ -48,6 +63,15 @@ export interface DetectorEndpointAttributes {
    * @default 'AllTraffic'
    */
   readonly variantName?: string;
+  /**
+   * The inference component to invoke, when the endpoint hosts inference components (on-demand mode).
+   * @default none — a classic endpoint
+   */
+  readonly inferenceComponentName?: string;
+  /**
+   * @default the ARN of `inferenceComponentName` in this stack's account and region (lowercased)
+   */
+  readonly inferenceComponentArn?: string;
 }
 
 /** `grantInvoke()` and the `metric*()` helpers, shared by created and imported endpoints. */
@@ -55,18 +79,26 @@ export abstract class DetectorEndpointBase extends Resource implements IDetector
   abstract readonly endpointName: string;
   abstract readonly endpointArn: string;
   abstract readonly variantName: string;
+  readonly inferenceComponentName?: string;
+  readonly inferenceComponentArn?: string;
 
   grantInvoke(grantee: IGrantable): Grant {
     // InvokeEndpointWithResponseStream is authorized by sagemaker:InvokeEndpoint (SageMaker Runtime API reference);
-    // there is no separate IAM action for it.
+    // there is no separate IAM action for it. An invocation naming an InferenceComponentName is authorized against
+    // the endpoint; the Service Authorization Reference also lists inference-component as a resource type of the
+    // action, so the component's own ARN is granted as well (exactly that one, no wildcard).
     return Grant.addToPrincipal({
       grantee,
       actions: ['sagemaker:InvokeEndpoint'],
-      resourceArns: [this.endpointArn],
+      resourceArns:
+        this.inferenceComponentArn === undefined ? [this.endpointArn] : [this.endpointArn, this.inferenceComponentArn],
     });
   }
 
   metric(metricName: string, props?: MetricOptions): Metric {
+    if (this.inferenceComponentName !== undefined) {
+      return this.inferenceComponentMetric(SAGEMAKER_INVOCATION_NAMESPACE, metricName, props);
+    }
     return this.variantMetric(SAGEMAKER_INVOCATION_NAMESPACE, metricName, props);
   }
 
@@ -95,9 +127,27 @@ export abstract class DetectorEndpointBase extends Resource implements IDetector
     return this.metric('OverheadLatency', { statistic: 'Average', ...props });
   }
 
-  /** Requests in flight per instance; the autoscaler tracks it. @default Maximum over 1 minute */
+  /**
+   * Requests in flight per instance (per copy on inference-component endpoints); the autoscaler tracks it.
+   * @default Maximum over 1 minute
+   */
   metricConcurrentRequests(props?: MetricOptions): Metric {
-    return this.metric('ConcurrentRequestsPerModel', { statistic: 'Maximum', period: Duration.minutes(1), ...props });
+    const name = this.inferenceComponentName === undefined ? 'ConcurrentRequestsPerModel' : 'ConcurrentRequestsPerCopy';
+    return this.metric(name, { statistic: 'Maximum', period: Duration.minutes(1), ...props });
+  }
+
+  /**
+   * Requests SageMaker refused because the inference component had no copy running (scaled to zero, or still
+   * waking). Only inference-component endpoints report it. @default Sum over 1 minute
+   */
+  metricNoCapacityInvocationFailures(props?: MetricOptions): Metric {
+    if (this.inferenceComponentName === undefined) {
+      throw new Error(
+        `metricNoCapacityInvocationFailures: '${this.node.path}' hosts no inference component; only on-demand ` +
+          '(inference-component) endpoints report NoCapacityInvocationFailures',
+      );
+    }
+    return this.metric('NoCapacityInvocationFailures', { statistic: 'Sum', period: Duration.minutes(1), ...props });
   }
 
   /** GPU utilization, percent × GPUs per instance. @default Average over 5 minutes */
@@ -129,6 +179,16 @@ export abstract class DetectorEndpointBase extends Resource implements IDetector
     return this.variantMetric(SAGEMAKER_INSTANCE_NAMESPACE, metricName, { statistic: 'Average', ...props });
   }
 
+  private inferenceComponentMetric(namespace: string, metricName: string, props?: MetricOptions): Metric {
+    return new Metric({
+      namespace,
+      metricName,
+      dimensionsMap: { InferenceComponentName: this.inferenceComponentName as string },
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
   private variantMetric(namespace: string, metricName: string, props?: MetricOptions): Metric {
     return new Metric({
       namespace,
@@ -145,18 +205,34 @@ export class ImportedDetectorEndpoint extends DetectorEndpointBase {
   readonly endpointName: string;
   readonly endpointArn: string;
   readonly variantName: string;
+  readonly inferenceComponentName?: string;
+  readonly inferenceComponentArn?: string;
 
   constructor(scope: Construct, id: string, attrs: DetectorEndpointAttributes) {
     super(scope, id);
     this.endpointName = attrs.endpointName;
     this.variantName = attrs.variantName ?? DEFAULT_VARIANT_NAME;
-    this.endpointArn =
-      attrs.endpointArn ??
-      Stack.of(this).formatArn({
-        service: 'sagemaker',
-        resource: 'endpoint',
-        // SageMaker writes endpoint names lowercased in ARNs; IAM compares ARNs case-sensitively.
-        resourceName: Token.isUnresolved(attrs.endpointName) ? attrs.endpointName : attrs.endpointName.toLowerCase(),
-      });
+    this.endpointArn = attrs.endpointArn ?? this.sagemakerArn('endpoint', attrs.endpointName);
+    this.inferenceComponentName = attrs.inferenceComponentName;
+    if (attrs.inferenceComponentArn !== undefined && attrs.inferenceComponentName === undefined) {
+      throw new Error(
+        `fromEndpointAttributes '${this.node.path}': inferenceComponentArn needs inferenceComponentName (clients ` +
+          'pass the name on every call, and the metrics are keyed by it)',
+      );
+    }
+    this.inferenceComponentArn =
+      attrs.inferenceComponentArn ??
+      (attrs.inferenceComponentName === undefined
+        ? undefined
+        : this.sagemakerArn('inference-component', attrs.inferenceComponentName));
+  }
+
+  private sagemakerArn(resource: string, name: string): string {
+    return Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource,
+      // SageMaker writes resource names lowercased in ARNs; IAM compares ARNs case-sensitively.
+      resourceName: Token.isUnresolved(name) ? name : name.toLowerCase(),
+    });
   }
 }

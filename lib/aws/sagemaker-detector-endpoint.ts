@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Token, type Size } from 'aws-cdk-lib/core';
+import { Duration, Token, type Size } from 'aws-cdk-lib/core';
 import {
   PredefinedMetric,
   ScalableTarget,
@@ -6,18 +6,11 @@ import {
   type TargetTrackingScalingPolicy,
 } from 'aws-cdk-lib/aws-applicationautoscaling';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { Effect, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
+import { CfnEndpoint, CfnEndpointConfig, type CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import {
-  awsInstance,
-  AWS_INSTANCES,
-  containerEnvironment,
-  DEFAULT_AWS_INSTANCE_TYPE,
-  PLATFORM_LIMITS,
-  resolveDeployment,
-  resolveScaling,
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
@@ -32,20 +25,23 @@ import {
   DEFAULT_VARIANT_NAME,
   DetectorEndpointBase,
   ImportedDetectorEndpoint,
-  SAGEMAKER_INSTANCE_NAMESPACE,
   type DetectorEndpointAttributes,
   type IDetectorEndpoint,
 } from './detector-endpoint-base';
-import { DetectorImage } from './detector-image';
-import { checkAlarmOptions, createEndpointAlarms, type DetectorEndpointAlarmOptions } from './endpoint-alarms';
-import { ModelWeights } from './model-weights';
-import { acknowledgeFinding, iamWildcardFindingId } from './nag-acknowledgements';
-import { checkEnvironment, checkStorage, checkTimeout, SAGEMAKER_LIMITS } from './sagemaker-limits';
+import {
+  createDetectorModel,
+  endpointLogGroup,
+  resolveEndpointProps,
+  scalingServiceLinkedRole,
+  STARTUP_TIMEOUT_DEFAULTS,
+} from './detector-endpoint-foundation';
+import type { DetectorImage } from './detector-image';
+import { createEndpointAlarms, type DetectorEndpointAlarmOptions } from './endpoint-alarms';
+import type { ModelWeights } from './model-weights';
 
 /** Defaults sized for vLLM: download ~6 GB of weights, load them 4-bit, capture CUDA graphs, warm up the VL path. */
 export const SAGEMAKER_ENDPOINT_DEFAULTS = {
-  containerStartupHealthCheckTimeoutSeconds: 1800,
-  modelDataDownloadTimeoutSeconds: 1200,
+  ...STARTUP_TIMEOUT_DEFAULTS,
   variantName: DEFAULT_VARIANT_NAME,
 } as const;
 
@@ -154,84 +150,18 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
 
   constructor(scope: Construct, id: string, props: SageMakerDetectorEndpointProps = {}) {
     super(scope, id);
-    const isUnresolved = (value: unknown): boolean => Token.isUnresolved(value);
-    const errors = new ValidationErrors(`SageMakerDetectorEndpoint '${this.node.path}'`, isUnresolved);
-
-    // The role comes first: binding the weights grants on it and tells where the container finds the model.
-    this.role = props.role ?? new Role(this, 'Role', { assumedBy: new ServicePrincipal('sagemaker.amazonaws.com') });
-    const weights = (props.modelData ?? ModelWeights.fromHuggingFace()).bind(this.role);
-
+    const errors = new ValidationErrors(`SageMakerDetectorEndpoint '${this.node.path}'`, (v) => Token.isUnresolved(v));
     // ---- Validate everything once, then build.
-    const requestedType = props.instanceType ?? DEFAULT_AWS_INSTANCE_TYPE;
-    const found = awsInstance(requestedType);
-    if (!found.ok) errors.add('instanceType', requestedType, found.problem);
-    const instance = found.ok ? found.value : AWS_INSTANCES[DEFAULT_AWS_INSTANCE_TYPE];
-
-    for (const key of ['baseModel', 'loraAdapter'] as const) {
-      if (weights[key] !== undefined && props[key] !== undefined) {
-        errors.add(
-          key,
-          props[key],
-          `modelData (ModelWeights.fromS3Prefix) already places it at ${weights[key]}; leave ${key} out, or ` +
-            `set the ${key}Path option of fromS3Prefix`,
-        );
-      }
-    }
-    const modelOptions: DetectorModelOptions = {
-      ...props,
-      baseModel: props.baseModel ?? weights.baseModel,
-      loraAdapter: props.loraAdapter ?? weights.loraAdapter,
-    };
-    this.deployment = resolveDeployment(instance, modelOptions, PLATFORM_LIMITS.sagemaker, errors);
-    this.scaling = resolveScaling(
-      props.scaling,
-      { maxConcurrency: this.deployment.maxConcurrency, allowZero: false, prop: 'scaling' },
-      errors,
-    );
-    const startupTimeout = checkTimeout(
-      errors,
-      'containerStartupHealthCheckTimeout',
-      props.containerStartupHealthCheckTimeout,
-      SAGEMAKER_ENDPOINT_DEFAULTS.containerStartupHealthCheckTimeoutSeconds,
-      isUnresolved,
-    );
-    const downloadTimeout = checkTimeout(
-      errors,
-      'modelDataDownloadTimeout',
-      props.modelDataDownloadTimeout,
-      SAGEMAKER_ENDPOINT_DEFAULTS.modelDataDownloadTimeoutSeconds,
-      isUnresolved,
-    );
-    const volumeSizeGb = props.volumeSize?.toGibibytes();
-    checkStorage(errors, instance, volumeSizeGb, props.encryptionKey !== undefined, isUnresolved);
-    errors.check(
-      'endpointName',
-      props.endpointName,
-      (name) => SAGEMAKER_LIMITS.endpointName.test(name),
-      'use 1–63 letters, digits and hyphens, starting and ending with a letter or digit',
-    );
-    const environment = containerEnvironment(this.deployment);
-    checkEnvironment(errors, environment, isUnresolved);
-    const alarmsEnabled = props.alarms?.enabled ?? true;
-    const latencyThresholdMicros = checkAlarmOptions(errors, props.alarms, this.deployment.requestTimeoutMs);
+    const resolved = resolveEndpointProps(this, props, errors, props.scaling, false);
     errors.throwIfAny();
+    this.role = resolved.role;
+    this.deployment = resolved.deployment;
+    this.scaling = resolved.scaling;
+    const instance = resolved.instance;
 
-    // ---- Execution role: ECR pull on the image's repository only, logs of this endpoint, SageMaker's metrics.
-    const image = (props.image ?? DetectorImage.fromSource()).bind(this, this.role);
-    const logGroupArn = this.addLogAndMetricPermissions(props.endpointName);
-    if (props.role === undefined)
-      this.acknowledgeRoleFindings(logGroupArn, props.endpointName, weights.readableObjectsArn);
-
-    this.cfnModel = new CfnModel(this, 'Model', {
-      executionRoleArn: this.role.roleArn,
-      primaryContainer: {
-        image: image.imageUri,
-        environment,
-        ...(weights.modelDataSource ? { modelDataSource: weights.modelDataSource } : {}),
-      },
-    });
-    // SageMaker checks the role when it creates the model; its policy must exist by then.
-    this.cfnModel.node.addDependency(this.role);
+    // ---- Execution role (ECR pull on the image's repository only, logs of this endpoint, SageMaker's metrics)
+    // and the model.
+    this.cfnModel = createDetectorModel(this, props.image, resolved, [endpointLogGroup(props.endpointName)]);
 
     this.cfnEndpointConfig = new CfnEndpointConfig(this, 'EndpointConfig', {
       productionVariants: [
@@ -241,9 +171,9 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
           instanceType: instance.instanceType,
           initialInstanceCount: this.scaling.minCapacity,
           initialVariantWeight: 1,
-          containerStartupHealthCheckTimeoutInSeconds: startupTimeout,
-          modelDataDownloadTimeoutInSeconds: downloadTimeout,
-          ...(volumeSizeGb !== undefined ? { volumeSizeInGb: volumeSizeGb } : {}),
+          containerStartupHealthCheckTimeoutInSeconds: resolved.startupTimeoutSeconds,
+          modelDataDownloadTimeoutInSeconds: resolved.downloadTimeoutSeconds,
+          ...(resolved.volumeSizeGb !== undefined ? { volumeSizeInGb: resolved.volumeSizeGb } : {}),
           ...(props.inferenceAmiVersion ? { inferenceAmiVersion: props.inferenceAmiVersion } : {}),
         },
       ],
@@ -274,7 +204,7 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
       scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
       minCapacity: this.scaling.minCapacity,
       maxCapacity: this.scaling.maxCapacity,
-      role: this.scalingRole(),
+      role: scalingServiceLinkedRole(this),
     });
     this.scalingPolicy = this.scalableTarget.scaleToTrackMetric('ConcurrencyTracking', {
       predefinedMetric: PredefinedMetric.SAGEMAKER_VARIANT_CONCURRENT_REQUESTS_PER_MODEL_HIGH_RESOLUTION,
@@ -283,98 +213,10 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
       scaleInCooldown: Duration.seconds(this.scaling.scaleInCooldownSeconds),
     });
 
-    if (alarmsEnabled) {
-      const alarms = createEndpointAlarms(this, this, props.alarms, latencyThresholdMicros);
+    if (resolved.alarmsEnabled) {
+      const alarms = createEndpointAlarms(this, this, props.alarms, resolved.latencyThresholdMicros);
       this.invocation5xxErrorsAlarm = alarms.invocation5xxErrors;
       this.modelLatencyAlarm = alarms.modelLatency;
     }
-  }
-
-  /** Returns the log group ARN the role may write to. */
-  private addLogAndMetricPermissions(endpointName: string | undefined): string {
-    const stack = Stack.of(this);
-    // The role must work before the endpoint exists (and so before a generated name is known): without a fixed
-    // name, the log permissions cover SageMaker's endpoint log groups of this account and region.
-    const logGroupName = `/aws/sagemaker/Endpoints/${endpointName ?? '*'}`;
-    const logGroupArn = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: logGroupName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
-        resources: [logGroupArn],
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [`${logGroupArn}:log-stream:*`],
-      }),
-    );
-    // PutMetricData has no resource-level permissions; the namespace condition is the scope.
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': SAGEMAKER_INSTANCE_NAMESPACE } },
-      }),
-    );
-    return logGroupArn;
-  }
-
-  /**
-   * The wildcards the execution role needs, acknowledged one by one with the reason (only on a role this
-   * construct created: a role passed in is its owner's to review).
-   */
-  private acknowledgeRoleFindings(logGroupArn: string, endpointName: string | undefined, objectsArn?: string): void {
-    acknowledgeFinding(
-      this.role,
-      iamWildcardFindingId(this, '*'),
-      'AWS-mandated: ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions ' +
-        '(Service Authorization Reference); PutMetricData is limited to the /aws/sagemaker/Endpoints namespace ' +
-        'by a condition, and image pulls are limited to the image repository ARN.',
-    );
-    if (endpointName === undefined) {
-      acknowledgeFinding(
-        this.role,
-        iamWildcardFindingId(this, logGroupArn),
-        "SageMaker writes to /aws/sagemaker/Endpoints/<endpoint name>; the name is generated by CloudFormation after the role's policy must exist, so the group is scoped to SageMaker endpoint log groups of this account and region. Set endpointName to scope it to one group.",
-      );
-    }
-    acknowledgeFinding(
-      this.role,
-      iamWildcardFindingId(this, `${logGroupArn}:log-stream:*`),
-      'SageMaker names one log stream per instance and container at run time (<variant>/<instance id>), so ' +
-        "streams can only be granted inside the endpoint's log group by wildcard.",
-    );
-    if (objectsArn !== undefined) {
-      acknowledgeFinding(
-        this.role,
-        iamWildcardFindingId(this, objectsArn),
-        'Read-only s3:GetObject on the model weights prefix that SageMaker copies to /opt/ml/model (S3Prefix ' +
-          'data source); the objects are the weight files under that prefix and nothing else in the bucket.',
-      );
-    }
-  }
-
-  /** Application Auto Scaling's service-linked role for SageMaker endpoints; no role of ours to manage. */
-  private scalingRole(): IRole {
-    return Role.fromRoleArn(
-      this,
-      'ScalingRole',
-      Stack.of(this).formatArn({
-        service: 'iam',
-        region: '',
-        resource: 'role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com',
-        resourceName: 'AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
-      }),
-      { mutable: false },
-    );
   }
 }

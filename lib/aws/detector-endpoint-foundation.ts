@@ -1,0 +1,269 @@
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib/core';
+import { Effect, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { CfnModel } from 'aws-cdk-lib/aws-sagemaker';
+import type { Construct } from 'constructs';
+import {
+  awsInstance,
+  AWS_INSTANCES,
+  containerEnvironment,
+  DEFAULT_AWS_INSTANCE_TYPE,
+  PLATFORM_LIMITS,
+  resolveDeployment,
+  resolveScaling,
+  type DetectorDeployment,
+  type DetectorModelOptions,
+  type GpuInstance,
+  type ScalingOptions,
+  type ScalingSpec,
+  type ValidationErrors,
+} from '../core';
+import { SAGEMAKER_INSTANCE_NAMESPACE } from './detector-endpoint-base';
+import { DetectorImage } from './detector-image';
+import { checkAlarmOptions } from './endpoint-alarms';
+import { ModelWeights, type ModelWeightsConfig } from './model-weights';
+import { acknowledgeFinding, iamWildcardFindingId } from './nag-acknowledgements';
+import { checkEnvironment, checkStorage, checkTimeout, SAGEMAKER_LIMITS } from './sagemaker-limits';
+import type { SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoint';
+
+/**
+ * What both SageMaker endpoint modes (always-on and on-demand) share: the execution role, the weights, the
+ * resolved deployment and the checked timeouts, storage and alarm options. Internal to lib/aws.
+ */
+
+/** Defaults sized for vLLM: download ~6 GB of weights, load them 4-bit, capture CUDA graphs, warm up the VL path. */
+export const STARTUP_TIMEOUT_DEFAULTS = {
+  containerStartupHealthCheckTimeoutSeconds: 1800,
+  modelDataDownloadTimeoutSeconds: 1200,
+} as const;
+
+/** The props of either mode, with every default filled in and every rule checked (problems go to `errors`). */
+export interface ResolvedEndpointProps {
+  readonly role: IRole;
+  /** Whether this construct created the role (then it acknowledges the role's cdk-nag findings). */
+  readonly roleCreated: boolean;
+  readonly weights: ModelWeightsConfig;
+  readonly instance: GpuInstance;
+  readonly deployment: DetectorDeployment;
+  readonly scaling: ScalingSpec;
+  readonly startupTimeoutSeconds: number;
+  readonly downloadTimeoutSeconds: number;
+  readonly volumeSizeGb?: number;
+  readonly environment: Record<string, string>;
+  readonly alarmsEnabled: boolean;
+  readonly latencyThresholdMicros: number;
+}
+
+/**
+ * Creates the execution role (id `Role`) unless one is given, binds the weights to it, and resolves and checks every
+ * prop both modes share. The caller adds its own checks, then calls `errors.throwIfAny()`.
+ */
+export function resolveEndpointProps(
+  scope: Construct,
+  props: SageMakerDetectorEndpointProps,
+  errors: ValidationErrors,
+  scalingOptions: ScalingOptions | undefined,
+  allowZero: boolean,
+): ResolvedEndpointProps {
+  const isUnresolved = (value: unknown): boolean => Token.isUnresolved(value);
+  // The role comes first: binding the weights grants on it and tells where the container finds the model.
+  const role = props.role ?? new Role(scope, 'Role', { assumedBy: new ServicePrincipal('sagemaker.amazonaws.com') });
+  const weights = (props.modelData ?? ModelWeights.fromHuggingFace()).bind(role);
+
+  const requestedType = props.instanceType ?? DEFAULT_AWS_INSTANCE_TYPE;
+  const found = awsInstance(requestedType);
+  if (!found.ok) errors.add('instanceType', requestedType, found.problem);
+  const instance = found.ok ? found.value : AWS_INSTANCES[DEFAULT_AWS_INSTANCE_TYPE];
+
+  for (const key of ['baseModel', 'loraAdapter'] as const) {
+    if (weights[key] !== undefined && props[key] !== undefined) {
+      errors.add(
+        key,
+        props[key],
+        `modelData (ModelWeights.fromS3Prefix) already places it at ${weights[key]}; leave ${key} out, or ` +
+          `set the ${key}Path option of fromS3Prefix`,
+      );
+    }
+  }
+  const modelOptions: DetectorModelOptions = {
+    ...props,
+    baseModel: props.baseModel ?? weights.baseModel,
+    loraAdapter: props.loraAdapter ?? weights.loraAdapter,
+  };
+  const deployment = resolveDeployment(instance, modelOptions, PLATFORM_LIMITS.sagemaker, errors);
+  const scaling = resolveScaling(
+    scalingOptions,
+    { maxConcurrency: deployment.maxConcurrency, allowZero, prop: 'scaling' },
+    errors,
+  );
+  const startupTimeoutSeconds = checkTimeout(
+    errors,
+    'containerStartupHealthCheckTimeout',
+    props.containerStartupHealthCheckTimeout,
+    STARTUP_TIMEOUT_DEFAULTS.containerStartupHealthCheckTimeoutSeconds,
+    isUnresolved,
+  );
+  const downloadTimeoutSeconds = checkTimeout(
+    errors,
+    'modelDataDownloadTimeout',
+    props.modelDataDownloadTimeout,
+    STARTUP_TIMEOUT_DEFAULTS.modelDataDownloadTimeoutSeconds,
+    isUnresolved,
+  );
+  const volumeSizeGb = props.volumeSize?.toGibibytes();
+  checkStorage(errors, instance, volumeSizeGb, props.encryptionKey !== undefined, isUnresolved);
+  errors.check(
+    'endpointName',
+    props.endpointName,
+    (name) => SAGEMAKER_LIMITS.endpointName.test(name),
+    'use 1–63 letters, digits and hyphens, starting and ending with a letter or digit',
+  );
+  const environment = containerEnvironment(deployment);
+  checkEnvironment(errors, environment, isUnresolved);
+  const latencyThresholdMicros = checkAlarmOptions(errors, props.alarms, deployment.requestTimeoutMs);
+  return {
+    role,
+    roleCreated: props.role === undefined,
+    weights,
+    instance,
+    deployment,
+    scaling,
+    startupTimeoutSeconds,
+    downloadTimeoutSeconds,
+    volumeSizeGb,
+    environment,
+    alarmsEnabled: props.alarms?.enabled ?? true,
+    latencyThresholdMicros,
+  };
+}
+
+/** A CloudWatch Logs group SageMaker writes the container's output to, and what it is named after. */
+export interface SageMakerLogGroup {
+  /** e.g. `/aws/sagemaker/Endpoints/<endpoint name>`; `*` in place of a name only known at deploy time. */
+  readonly name: string;
+  /** Why the group's name is a wildcard (cdk-nag acknowledgement), when it is. */
+  readonly wildcardReason?: string;
+  /** How SageMaker names the streams in the group, for the acknowledgement of the `log-stream:*` grant. */
+  readonly streams: string;
+}
+
+/**
+ * Binds the image (ECR pull on its repository), grants the role its logs and SageMaker's instance metrics,
+ * acknowledges the wildcards that needs (only on a role created here), and creates the model (id `Model`).
+ */
+export function createDetectorModel(
+  scope: Construct,
+  image: DetectorImage | undefined,
+  resolved: ResolvedEndpointProps,
+  logGroups: readonly SageMakerLogGroup[],
+  metricNamespaces: readonly string[] = [SAGEMAKER_INSTANCE_NAMESPACE],
+): CfnModel {
+  const { role, weights } = resolved;
+  const { imageUri } = (image ?? DetectorImage.fromSource()).bind(scope, role);
+  const stack = Stack.of(scope);
+  const grants = logGroups.map((group) => ({
+    group,
+    arn: stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: group.name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  }));
+  for (const { arn } of grants) {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
+        resources: [arn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${arn}:log-stream:*`],
+      }),
+    );
+  }
+  // PutMetricData has no resource-level permissions; the namespace condition is the scope.
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'cloudwatch:namespace': metricNamespaces.length === 1 ? metricNamespaces[0] : metricNamespaces,
+        },
+      },
+    }),
+  );
+
+  // The wildcards the execution role needs, acknowledged one by one with the reason (only on a role this
+  // construct created: a role passed in is its owner's to review).
+  if (resolved.roleCreated) {
+    acknowledgeFinding(
+      role,
+      iamWildcardFindingId(scope, '*'),
+      'AWS-mandated: ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions ' +
+        `(Service Authorization Reference); PutMetricData is limited to the ${metricNamespaces.join(' and ')} ` +
+        'namespace by a condition, and image pulls are limited to the image repository ARN.',
+    );
+    for (const { group, arn } of grants) {
+      if (group.wildcardReason !== undefined) {
+        acknowledgeFinding(role, iamWildcardFindingId(scope, arn), group.wildcardReason);
+      }
+      acknowledgeFinding(role, iamWildcardFindingId(scope, `${arn}:log-stream:*`), group.streams);
+    }
+    if (weights.readableObjectsArn !== undefined) {
+      acknowledgeFinding(
+        role,
+        iamWildcardFindingId(scope, weights.readableObjectsArn),
+        'Read-only s3:GetObject on the model weights prefix that SageMaker copies to /opt/ml/model (S3Prefix ' +
+          'data source); the objects are the weight files under that prefix and nothing else in the bucket.',
+      );
+    }
+  }
+
+  const model = new CfnModel(scope, 'Model', {
+    executionRoleArn: role.roleArn,
+    primaryContainer: {
+      image: imageUri,
+      environment: resolved.environment,
+      ...(weights.modelDataSource ? { modelDataSource: weights.modelDataSource } : {}),
+    },
+  });
+  // SageMaker checks the role when it creates the model; its policy must exist by then.
+  model.node.addDependency(role);
+  return model;
+}
+
+/** The endpoint's own log group: `/aws/sagemaker/Endpoints/<name>`, or every endpoint's when the name is generated. */
+export function endpointLogGroup(endpointName: string | undefined): SageMakerLogGroup {
+  return {
+    name: `/aws/sagemaker/Endpoints/${endpointName ?? '*'}`,
+    // The role must work before the endpoint exists (and so before a generated name is known).
+    wildcardReason:
+      endpointName === undefined
+        ? "SageMaker writes to /aws/sagemaker/Endpoints/<endpoint name>; the name is generated by CloudFormation after the role's policy must exist, so the group is scoped to SageMaker endpoint log groups of this account and region. Set endpointName to scope it to one group."
+        : undefined,
+    streams:
+      'SageMaker names one log stream per instance and container at run time (<variant>/<instance id>), so ' +
+      "streams can only be granted inside the endpoint's log group by wildcard.",
+  };
+}
+
+/** Application Auto Scaling's service-linked role for SageMaker endpoints; no role of ours to manage. */
+export function scalingServiceLinkedRole(scope: Construct): IRole {
+  return Role.fromRoleArn(
+    scope,
+    'ScalingRole',
+    Stack.of(scope).formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com',
+      resourceName: 'AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+    }),
+    { mutable: false },
+  );
+}
