@@ -2,8 +2,37 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { join } from 'node:path';
 import { App, LocalBackend, TerraformBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import type { DeploymentMode } from '../core';
+import { CloudRunGpuDetectorService, type CloudRunGpuDetectorServiceProps } from './cloud-run-gpu-detector-service';
 import { relativeTo } from './deploy-command';
+import type { GcpServingProps } from './serving-resources';
 import { VertexDetectorEndpoint, type VertexDetectorEndpointProps } from './vertex-detector-endpoint';
+
+/** The construct context key and the environment variable that pick the mode when the `mode` prop is not set. */
+export const MODE_CONTEXT_KEY = 'mode';
+export const MODE_ENV_VAR = 'FORM_DETECTOR_MODE';
+const MODES: readonly DeploymentMode[] = ['always-on', 'on-demand'];
+
+/** Cloud Run settings of the on-demand mode (the model, image, identity, labels and scaling props are shared). */
+export type CloudRunOnDemandOptions = Omit<
+  CloudRunGpuDetectorServiceProps,
+  keyof GcpServingProps | keyof VertexDetectorEndpointProps
+>;
+
+/** Props that only the always-on Vertex AI endpoint takes. */
+const VERTEX_ONLY_PROPS = [
+  'endpointName',
+  'endpointId',
+  'machineType',
+  'acceleratorType',
+  'acceleratorCount',
+  'dutyCycleTarget',
+  'modelWeights',
+  'requestResponseLogging',
+  'deploymentTimeout',
+  'sharedMemorySizeMiB',
+  'deployCommand',
+] as const satisfies ReadonlyArray<keyof VertexDetectorEndpointProps>;
 
 export interface DetectorGcpStackProps extends Omit<VertexDetectorEndpointProps, 'project' | 'region'> {
   /**
@@ -21,41 +50,100 @@ export interface DetectorGcpStackProps extends Omit<VertexDetectorEndpointProps,
    * @default process.env
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * `always-on`: a Vertex AI dedicated endpoint with at least one GPU replica running (VertexDetectorEndpoint).
+   * `on-demand`: a Cloud Run service with one L4 per instance that scales to zero (CloudRunGpuDetectorService).
+   * @default the construct context value `mode` (cdktf.json "context" or `new App({ context })`), else the
+   *   FORM_DETECTOR_MODE environment variable, else 'always-on'
+   */
+  readonly mode?: DeploymentMode;
+  /**
+   * Cloud Run settings for the on-demand mode (cpu, memoryGiB, invokers, ingress, startupTimeout, …); ignored in
+   * the always-on mode. The Vertex-only props (machineType, dutyCycleTarget, endpointId, …) are ignored in the
+   * on-demand mode when the mode comes from the context or the environment, and refused when it is set here.
+   * @default Cloud Run defaults: 8 vCPU, 32 GiB, min 0 instances, no invokers
+   */
+  readonly onDemand?: CloudRunOnDemandOptions;
 }
 
 /**
- * The form detector on Vertex AI as one CDKTF stack: the google provider for the project and region, the endpoint,
- * and outputs for the endpoint id, the predict URL, the repository and the `docker push` target.
+ * The form detector on GCP as one CDKTF stack: the google provider for the project and region, and either the
+ * always-on Vertex AI endpoint (outputs: endpoint id, predict URL) or the on-demand Cloud Run GPU service (outputs:
+ * service URL, predict URL), plus the repository and the `docker push` target.
  */
 export class DetectorGcpStack extends TerraformStack {
   readonly provider: GoogleProvider;
-  readonly detector: VertexDetectorEndpoint;
+  /** Which deployment this stack holds. */
+  readonly mode: DeploymentMode;
+  /** The detector: the Vertex AI endpoint (always-on) or the Cloud Run service (on-demand). */
+  readonly detector: VertexDetectorEndpoint | CloudRunGpuDetectorService;
+  /** The Vertex AI endpoint, in the always-on mode. */
+  readonly endpoint?: VertexDetectorEndpoint;
+  /** The Cloud Run service, in the on-demand mode. */
+  readonly service?: CloudRunGpuDetectorService;
 
   constructor(scope: Construct, id: string, props: DetectorGcpStackProps = {}) {
     super(scope, id);
     const env = props.env ?? process.env;
     const project = props.project ?? env.GOOGLE_CLOUD_PROJECT?.trim();
     const region = props.region ?? env.GOOGLE_REGION?.trim();
+    const mode = this.resolveMode(props, env);
     const missing = [
       project ? undefined : 'project: set the `project` prop or the GOOGLE_CLOUD_PROJECT environment variable',
       region ? undefined : 'region: set the `region` prop or the GOOGLE_REGION environment variable (e.g. us-central1)',
+      mode.problem,
+      ...(mode.value === 'on-demand' && props.mode !== undefined
+        ? VERTEX_ONLY_PROPS.filter((p) => props[p] !== undefined).map(
+            (p) =>
+              `${p}: got ${JSON.stringify(props[p])}; it applies to the always-on Vertex AI endpoint only: ` +
+              "leave it out with mode: 'on-demand' (Cloud Run settings go in `onDemand`)",
+          )
+        : []),
     ].filter((m): m is string => m !== undefined);
     if (missing.length > 0 || !project || !region) {
       throw new Error(`Invalid DetectorGcpStack '${id}':\n${missing.map((m) => `  - ${m}`).join('\n')}`);
     }
-    const { env: _env, ...endpointProps } = props;
+    this.mode = mode.value;
+    const { env: _env, mode: _mode, onDemand, ...endpointProps } = props;
 
     this.provider = new GoogleProvider(this, 'Google', { project, region });
-    this.detector = new VertexDetectorEndpoint(this, 'Detector', { ...endpointProps, project, region });
-
-    new TerraformOutput(this, 'EndpointId', {
-      value: this.detector.endpointId,
-      description: 'Vertex AI endpoint id',
-    });
-    new TerraformOutput(this, 'PredictUrl', {
-      value: this.detector.predictUrl,
-      description: 'POST {"instances": [{"image_base64": "..."}]} here with an OAuth bearer token',
-    });
+    if (this.mode === 'on-demand') {
+      const { scaling, labels, image, imageTag, repositoryName, serviceAccount } = endpointProps;
+      const modelOptions = omit(endpointProps, VERTEX_ONLY_PROPS);
+      this.service = new CloudRunGpuDetectorService(this, 'Detector', {
+        ...modelOptions,
+        ...onDemand,
+        project,
+        region,
+        scaling,
+        labels,
+        image,
+        imageTag,
+        repositoryName,
+        serviceAccount,
+      });
+      this.detector = this.service;
+      new TerraformOutput(this, 'ServiceUrl', {
+        value: this.service.url,
+        description: 'Cloud Run service URL (callers need roles/run.invoker and an identity token)',
+      });
+      new TerraformOutput(this, 'PredictUrl', {
+        value: this.service.predictUrl,
+        description:
+          'POST {"instances": [{"image_base64": "..."}]} here with an identity token (gcloud auth print-identity-token)',
+      });
+    } else {
+      this.endpoint = new VertexDetectorEndpoint(this, 'Detector', { ...endpointProps, project, region });
+      this.detector = this.endpoint;
+      new TerraformOutput(this, 'EndpointId', {
+        value: this.endpoint.endpointId,
+        description: 'Vertex AI endpoint id',
+      });
+      new TerraformOutput(this, 'PredictUrl', {
+        value: this.endpoint.predictUrl,
+        description: 'POST {"instances": [{"image_base64": "..."}]} here with an OAuth bearer token',
+      });
+    }
     if (this.detector.repositoryUrl && this.detector.dockerPushTarget) {
       new TerraformOutput(this, 'RepositoryUrl', {
         value: this.detector.repositoryUrl,
@@ -66,6 +154,28 @@ export class DetectorGcpStack extends TerraformStack {
         description: 'docker build -t <this> inference-container && docker push <this>',
       });
     }
+  }
+
+  /** The mode from the prop, else the context key, else the environment variable, else always-on. */
+  private resolveMode(
+    props: DetectorGcpStackProps,
+    env: Readonly<Record<string, string | undefined>>,
+  ): { value: DeploymentMode; problem?: string } {
+    const fromContext: unknown = this.node.tryGetContext(MODE_CONTEXT_KEY);
+    const fromEnv = env[MODE_ENV_VAR]?.trim();
+    const [value, source]: [unknown, string] =
+      props.mode !== undefined
+        ? [props.mode, 'mode']
+        : fromContext !== undefined && fromContext !== ''
+          ? [fromContext, `mode (context key '${MODE_CONTEXT_KEY}')`]
+          : fromEnv
+            ? [fromEnv, `mode (environment variable ${MODE_ENV_VAR})`]
+            : ['always-on', 'mode'];
+    if ((MODES as readonly unknown[]).includes(value)) return { value: value as DeploymentMode };
+    return {
+      value: 'always-on',
+      problem: `${source}: got ${JSON.stringify(value)}; use 'always-on' (Vertex AI) or 'on-demand' (Cloud Run, scales to zero)`,
+    };
   }
 
   /**
@@ -81,4 +191,10 @@ export class DetectorGcpStack extends TerraformStack {
       path: relativeTo(workingDirectory, join(process.cwd(), `terraform.${this.node.id}.tfstate`)),
     });
   }
+}
+
+function omit<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Omit<T, K> {
+  const copy = { ...object };
+  for (const key of keys) delete copy[key];
+  return copy;
 }

@@ -1,7 +1,10 @@
 /**
- * The form detector on GCP Vertex AI, with CDKTF: `VertexDetectorEndpoint` and `DetectorGcpStack`.
+ * The form detector on GCP, with CDKTF: `VertexDetectorEndpoint` (always-on), `CloudRunGpuDetectorService`
+ * (on-demand, scales to zero) and `DetectorGcpStack` (either, by mode).
  */
+export * from './cloud-run-gpu-detector-service';
 export * from './detector-gcp-stack';
+export { DEFAULT_LABELS, type GcpServingProps } from './serving-resources';
 export * from './vertex-detector-endpoint';
 export { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
 export {

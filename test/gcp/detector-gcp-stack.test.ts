@@ -46,7 +46,7 @@ describe('DetectorGcpStack', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', { project: 'p1', region: 'us-central1', imageTag: 'v1' });
     const outputs = JSON.parse(Testing.synth(stack)).output;
     expect(Object.keys(outputs).sort()).toEqual(['DockerPushTarget', 'EndpointId', 'PredictUrl', 'RepositoryUrl']);
-    expect(outputs.EndpointId.value).toBe(stack.detector.endpointId);
+    expect(outputs.EndpointId.value).toBe(stack.endpoint!.endpointId);
     expect(outputs.PredictUrl.value).toMatch(
       /^https:\/\/\$\{google_vertex_ai_endpoint\.\w+\.dedicated_endpoint_dns\}\/v1\/projects\/p1\/locations\/us-central1\/endpoints\/\d{10}:predict$/,
     );

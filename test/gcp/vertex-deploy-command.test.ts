@@ -54,7 +54,7 @@ function synthesize(props: Record<string, unknown> = {}): Synthesized {
     ...props,
   });
   const json = JSON.parse(Testing.synth(stack));
-  const endpointId = stack.detector.endpointId;
+  const endpointId = stack.endpoint!.endpointId;
   type LocalExec = { command: string; environment: Record<string, string> };
   const [step] = Object.values(json.resource.terraform_data) as Array<{
     provisioner: Array<Record<string, LocalExec>>;
