@@ -112,7 +112,10 @@ const TF_PERMISSION_TYPES = /(_iam_member|_iam_binding|_iam_policy|^azurerm_role
 const TF_SCALING_TYPES = /^(azurerm_monitor_autoscale_setting)$/;
 
 export function reviewTerraform(file: string, displayFile = file): StackReview {
-  const config = JSON.parse(readFileSync(file, 'utf8')) as { resource?: Record<string, Record<string, Json>> };
+  const config = JSON.parse(readFileSync(file, 'utf8')) as {
+    resource?: Record<string, Record<string, Json>>;
+    locals?: Record<string, unknown>;
+  };
   const permissions: string[] = [];
   const scaling: string[] = [];
   const exposure: string[] = [];
@@ -182,6 +185,19 @@ export function reviewTerraform(file: string, displayFile = file): StackReview {
             exposure.push(`ARM ${armType}: public network access ${tfText(props.publicNetworkAccess)}`);
         }
       }
+    }
+  }
+  // The Vertex model deployment runs as a terraform_data step whose config (the REST request) is a local.
+  for (const [name, value] of Object.entries(config.locals ?? {})) {
+    const resources = (value as Json | undefined)?.dedicatedResources as Json | undefined;
+    if (!resources) continue;
+    const machine = resources.machineSpec as Json | undefined;
+    scaling.push(
+      `${name}: Vertex deployed model, ${tfText(resources.minReplicaCount)}–${tfText(resources.maxReplicaCount)} replicas of ` +
+        `${tfText(machine?.machineType)} + ${tfText(machine?.acceleratorCount)}× ${tfText(machine?.acceleratorType)}`,
+    );
+    for (const spec of asArray(resources.autoscalingMetricSpecs)) {
+      scaling.push(`  target ${tfText((spec as Json).target)} % on ${tfText((spec as Json).metricName)}`);
     }
   }
   return {
