@@ -6,6 +6,7 @@ export * from './container-environment';
 export * from './container-source';
 export * from './cost';
 export * from './deployment';
+export * from './deployment-mode';
 export * from './deployment-summary';
 export * from './duration';
 export * from './gpu-catalog';

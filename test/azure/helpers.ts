@@ -3,6 +3,8 @@ import 'cdktf/lib/testing/adapters/jest';
 import type { Construct } from 'constructs';
 import {
   AzureMlDetectorEndpoint,
+  ContainerAppsGpuDetectorService,
+  type ContainerAppsGpuDetectorServiceProps,
   type ArmResource,
   type ArmTemplate,
   type AzureMlDetectorEndpointProps,
@@ -68,4 +70,27 @@ export function armResource<P = Record<string, unknown>>(template: ArmTemplate, 
   const found = template.resources.filter((r) => r.type === type);
   if (found.length !== 1) throw new Error(`expected one ${type} in the template, found ${found.length}`);
   return found[0] as ArmResource<P>;
+}
+
+export const MINIMAL_ON_DEMAND_PROPS: ContainerAppsGpuDetectorServiceProps = {
+  location: 'westus3',
+  imageTag: TEST_IMAGE_TAG,
+};
+
+interface SynthesizedService {
+  readonly json: string;
+  readonly parsed: TerraformJson;
+  readonly service: ContainerAppsGpuDetectorService;
+}
+
+export function synthService(
+  props: ContainerAppsGpuDetectorServiceProps = MINIMAL_ON_DEMAND_PROPS,
+  extra?: (scope: Construct, service: ContainerAppsGpuDetectorService) => void,
+): SynthesizedService {
+  let service: ContainerAppsGpuDetectorService | undefined;
+  const json = Testing.synthScope((scope) => {
+    service = new ContainerAppsGpuDetectorService(scope, 'Detector', props);
+    extra?.(scope, service);
+  });
+  return { json, parsed: JSON.parse(json) as TerraformJson, service: service as ContainerAppsGpuDetectorService };
 }
