@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Testing } from 'cdktf';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { AZURE_LOCATION_ENV, DetectorAzureStack } from '../../lib/azure';
-import { SUMMARY_METADATA_KEY, type DeploymentSummary } from '../../lib/core';
+import { AZURE_LOCATION_ENV, ContainerAppsGpuDetectorService, DetectorAzureStack } from '../../lib/azure';
+import { DEPLOYMENT_MODE_ENV, SUMMARY_METADATA_KEY, type DeploymentSummary } from '../../lib/core';
 import { armTemplate, synthStack, TEST_IMAGE_TAG, type TerraformJson } from './helpers';
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
@@ -37,7 +37,7 @@ describe('DetectorAzureStack', () => {
   test('takes the region from AZURE_LOCATION when no location is passed', () => {
     process.env[AZURE_LOCATION_ENV] = 'swedencentral';
     const stack = new DetectorAzureStack(Testing.app(), 'DetectorAzure', { endpoint: { imageTag: TEST_IMAGE_TAG } });
-    expect(stack.endpoint.location).toBe('swedencentral');
+    expect(stack.endpoint?.location).toBe('swedencentral');
   });
 
   test('refuses to synthesize without a region', () => {
@@ -107,5 +107,142 @@ describe('DetectorAzureStack', () => {
     expect(json).toMatchSnapshot();
     // The template again, parsed, so a review reads it as JSON rather than as an escaped string.
     expect(armTemplate(JSON.parse(json) as TerraformJson)).toMatchSnapshot('ARM template');
+  });
+});
+
+describe('DetectorAzureStack on demand', () => {
+  const savedMode = process.env[DEPLOYMENT_MODE_ENV];
+  const savedLocation = process.env[AZURE_LOCATION_ENV];
+  afterEach(() => {
+    for (const [name, value] of [
+      [DEPLOYMENT_MODE_ENV, savedMode],
+      [AZURE_LOCATION_ENV, savedLocation],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  const onDemandStack = (props: ConstructorParameters<typeof DetectorAzureStack>[2] = {}, app = Testing.app()) =>
+    new DetectorAzureStack(app, 'DetectorAzure', {
+      location: 'swedencentral',
+      ...props,
+      onDemand: { imageTag: TEST_IMAGE_TAG, ...props.onDemand },
+    });
+
+  test('is always-on by default', () => {
+    delete process.env[DEPLOYMENT_MODE_ENV];
+    const stack = new DetectorAzureStack(Testing.app(), 'DetectorAzure', {
+      location: 'eastus',
+      endpoint: { imageTag: TEST_IMAGE_TAG },
+    });
+    expect(stack.mode).toBe('always-on');
+    expect(stack.service).toBeUndefined();
+    expect(stack.endpoint).toBeDefined();
+  });
+
+  test('picks the Container Apps service by the mode prop', () => {
+    const stack = onDemandStack({ mode: 'on-demand' });
+    expect(stack.mode).toBe('on-demand');
+    expect(stack.service).toBeInstanceOf(ContainerAppsGpuDetectorService);
+    expect(stack.endpoint).toBeUndefined();
+    const { parsed } = synthStack(stack);
+    expect(Object.keys(parsed.resource)).toContain('azurerm_container_app');
+    expect(Object.keys(parsed.resource)).not.toContain('azurerm_machine_learning_workspace');
+  });
+
+  test('picks it by the construct context key mode', () => {
+    delete process.env[DEPLOYMENT_MODE_ENV];
+    const app = Testing.app({ context: { mode: 'on-demand' } });
+    expect(onDemandStack({}, app).mode).toBe('on-demand');
+  });
+
+  test('picks it by FORM_DETECTOR_MODE', () => {
+    process.env[DEPLOYMENT_MODE_ENV] = 'on-demand';
+    expect(onDemandStack().mode).toBe('on-demand');
+  });
+
+  test('the prop wins over context, and context over the environment variable', () => {
+    process.env[DEPLOYMENT_MODE_ENV] = 'on-demand';
+    const app = Testing.app({ context: { mode: 'always-on' } });
+    const stack = new DetectorAzureStack(app, 'DetectorAzure', {
+      location: 'eastus',
+      endpoint: { imageTag: TEST_IMAGE_TAG },
+    });
+    expect(stack.mode).toBe('always-on');
+    expect(onDemandStack({ mode: 'on-demand' }, Testing.app({ context: { mode: 'always-on' } })).mode).toBe(
+      'on-demand',
+    );
+  });
+
+  test('refuses an unknown mode, naming where it came from', () => {
+    process.env[DEPLOYMENT_MODE_ENV] = 'serverless';
+    expect(() => onDemandStack()).toThrow(/FORM_DETECTOR_MODE: got "serverless"; use one of always-on, on-demand/);
+  });
+
+  test('refuses a warm minimum in on-demand mode, which would bill around the clock', () => {
+    expect(() => onDemandStack({ mode: 'on-demand', onDemand: { scaling: { minCapacity: 1 } } })).toThrow(
+      /onDemand.scaling.minCapacity: got 1; on-demand mode scales to zero when idle, .* use minCapacity 0, or mode 'always-on'/,
+    );
+  });
+
+  test('names the serverless GPU regions when no region is given', () => {
+    delete process.env[AZURE_LOCATION_ENV];
+    expect(() => new DetectorAzureStack(Testing.app(), 'DetectorAzure', { mode: 'on-demand' })).toThrow(
+      /location: got undefined; .* Container Apps serverless GPUs \(westus3, australiaeast, swedencentral\)/,
+    );
+  });
+
+  test('outputs the app URL, the scoring URI, the registry, the image and the push command', () => {
+    const { parsed } = synthStack(onDemandStack({ mode: 'on-demand' }));
+    const outputs = parsed.output ?? {};
+    expect(Object.keys(outputs).sort()).toEqual([
+      'image',
+      'push_image_command',
+      'registry_login_server',
+      'scoring_uri',
+      'url',
+    ]);
+    expect(outputs.url.value).toBe('https://${azurerm_container_app.Detector_8252EF51.ingress[0].fqdn}');
+    expect(outputs.scoring_uri.value).toBe('https://${azurerm_container_app.Detector_8252EF51.ingress[0].fqdn}/score');
+    expect(outputs.registry_login_server.value).toBe(
+      '${azurerm_container_registry.Detector_Registry_0820BD04.login_server}',
+    );
+    expect(outputs.push_image_command.value).toMatch(
+      /^az acr login --name \$\{azurerm_container_registry\.Detector_Registry_0820BD04\.name\} && docker build --platform linux\/amd64 -t .+ inference-container && docker push .+$/,
+    );
+  });
+
+  test('records the on-demand summary on the container app in cdk.tf.json, with no absolute paths', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'azure-synth-'));
+    try {
+      const app = new App({ outdir });
+      onDemandStack({ mode: 'on-demand' }, app);
+      app.synth();
+      const text = readFileSync(join(outdir, 'stacks', 'DetectorAzure', 'cdk.tf.json'), 'utf8');
+      const config = JSON.parse(text) as {
+        resource: Record<string, Record<string, { '//'?: Record<string, unknown> }>>;
+      };
+      const containerApp = Object.values(config.resource.azurerm_container_app)[0];
+      expect(containerApp['//']?.metadata).toMatchObject({ path: 'DetectorAzure/Detector/Resource' });
+      expect(containerApp['//']?.[SUMMARY_METADATA_KEY]).toMatchObject({
+        cloud: 'azure',
+        mode: 'on-demand',
+        instanceType: 'Consumption-GPU-NC8as-T4',
+        minCapacity: 0,
+      } satisfies Partial<DeploymentSummary>);
+      expect(text).not.toContain(outdir);
+      expect(text).not.toContain(process.cwd());
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('synthesizes the same on-demand infrastructure as last reviewed', () => {
+    const json = Testing.synth(onDemandStack({ mode: 'on-demand', subscriptionId: SUBSCRIPTION }));
+    expect(json).toMatchSnapshot();
+    const parsed = JSON.parse(json) as TerraformJson;
+    const environment = Object.values(parsed.resource.azurerm_resource_group_template_deployment)[0];
+    expect(JSON.parse(environment.template_content as string)).toMatchSnapshot('Container Apps environment template');
   });
 });
