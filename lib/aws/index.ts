@@ -9,4 +9,5 @@ export * from './detector-image-repository';
 export * from './endpoint-alarms';
 export * from './model-weights';
 export * from './sagemaker-detector-endpoint';
+export * from './sagemaker-on-demand-detector-endpoint';
 export { SAGEMAKER_LIMITS, instanceFamily } from './sagemaker-limits';
