@@ -3,7 +3,7 @@ import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-servi
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
 import type { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { Token } from 'cdktf';
+import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   CLOUD_RUN_GPU_MINIMUM,
@@ -17,6 +17,7 @@ import {
   resolveDeployment,
   resolveScaling,
   resourceName,
+  SCALING_DEFAULTS,
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
@@ -446,13 +447,27 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
       endpoint: name,
       mode: 'on-demand',
       deployment: this.deployment,
-      scaling: this.scaling,
+      scaling: this.summarizedScaling(),
       // With warm instances there is no wait from zero; scale-out beyond them still starts cold.
       coldStart: this.scaling.minCapacity === 0 ? COLD_STARTS.cloudRunGpu : undefined,
     });
     this.service.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
 
     for (const member of props.invokers ?? []) this.grantInvoke(member);
+  }
+
+  /** The scaling the cost summary can price: capacities known only at deploy time are estimated, with a warning. */
+  private summarizedScaling(): ScalingSpec {
+    const known = (n: number) => !Token.isUnresolved(n);
+    if (known(this.scaling.minCapacity) && known(this.scaling.maxCapacity)) return this.scaling;
+    const minCapacity = known(this.scaling.minCapacity) ? this.scaling.minCapacity : 0;
+    const maxCapacity = known(this.scaling.maxCapacity)
+      ? this.scaling.maxCapacity
+      : Math.max(SCALING_DEFAULTS.maxCapacity, minCapacity);
+    Annotations.of(this).addWarning(
+      `The capacity is known only at deploy time: the cost summary assumes min ${minCapacity}, max ${maxCapacity}.`,
+    );
+    return { ...this.scaling, minCapacity, maxCapacity };
   }
 }
 

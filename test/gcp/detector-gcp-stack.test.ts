@@ -1,7 +1,15 @@
 import { join } from 'node:path';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { App, GcsBackend, Testing } from 'cdktf';
-import { DetectorGcpStack, vertexDeployCommand, vertexDeployScriptPath } from '../../lib/gcp';
+import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
+import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
+import {
+  CloudRunGpuDetectorService,
+  DetectorGcpStack,
+  VertexDetectorEndpoint,
+  vertexDeployCommand,
+  vertexDeployScriptPath,
+} from '../../lib/gcp';
 
 Testing.setupJest();
 
@@ -118,5 +126,140 @@ describe('DetectorGcpStack', () => {
       imageTag: 'snapshot',
     });
     expect(Testing.synth(stack)).toMatchSnapshot();
+  });
+});
+
+describe('DetectorGcpStack mode', () => {
+  const place = { project: 'p1', region: 'us-central1', imageTag: 'v1' } as const;
+
+  test('is always-on by default: the Vertex AI endpoint, no Cloud Run service', () => {
+    const stack = new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: {} });
+    const json = Testing.synth(stack);
+    expect(stack.mode).toBe('always-on');
+    expect(stack.detector).toBeInstanceOf(VertexDetectorEndpoint);
+    expect(stack.endpoint).toBe(stack.detector);
+    expect(stack.service).toBeUndefined();
+    expect(json).toHaveResource(VertexAiEndpoint);
+    expect(json).not.toHaveResource(CloudRunV2Service);
+  });
+
+  test("mode: 'on-demand' composes the Cloud Run GPU service instead, under the same construct id", () => {
+    const stack = new DetectorGcpStack(Testing.app(), 'gcp', { ...place, mode: 'on-demand', env: {} });
+    const json = Testing.synth(stack);
+    expect(stack.mode).toBe('on-demand');
+    expect(stack.detector).toBeInstanceOf(CloudRunGpuDetectorService);
+    expect(stack.service).toBe(stack.detector);
+    expect(stack.endpoint).toBeUndefined();
+    expect(stack.detector.node.id).toBe('Detector');
+    expect(json).toHaveResource(CloudRunV2Service);
+    expect(json).not.toHaveResource(VertexAiEndpoint);
+  });
+
+  test("comes from the construct context key 'mode' when the prop is not set", () => {
+    const app = Testing.app({ context: { mode: 'on-demand' } });
+    expect(new DetectorGcpStack(app, 'gcp', { ...place, env: {} }).mode).toBe('on-demand');
+  });
+
+  test('comes from FORM_DETECTOR_MODE when neither prop nor context is set', () => {
+    expect(
+      new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: { FORM_DETECTOR_MODE: 'on-demand' } }).mode,
+    ).toBe('on-demand');
+    expect(new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: { FORM_DETECTOR_MODE: ' ' } }).mode).toBe(
+      'always-on',
+    );
+  });
+
+  test('the prop wins over the context, and the context over the environment', () => {
+    const app = Testing.app({ context: { mode: 'on-demand' } });
+    const env = { FORM_DETECTOR_MODE: 'always-on' };
+    expect(new DetectorGcpStack(app, 'a', { ...place, mode: 'always-on', env }).mode).toBe('always-on');
+    expect(new DetectorGcpStack(app, 'b', { ...place, env }).mode).toBe('on-demand');
+  });
+
+  test('an unknown mode fails naming where it came from', () => {
+    expect(
+      () => new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: { FORM_DETECTOR_MODE: 'serverless' } }),
+    ).toThrow(
+      /mode \(environment variable FORM_DETECTOR_MODE\): got "serverless"; use 'always-on' \(Vertex AI\) or 'on-demand'/,
+    );
+    expect(
+      () => new DetectorGcpStack(Testing.app({ context: { mode: 'cheap' } }), 'gcp', { ...place, env: {} }),
+    ).toThrow(/mode \(context key 'mode'\): got "cheap"/);
+  });
+
+  test('Vertex-only props with an explicit on-demand mode fail, naming each', () => {
+    expect(
+      () =>
+        new DetectorGcpStack(Testing.app(), 'gcp', {
+          ...place,
+          mode: 'on-demand',
+          machineType: 'n1-standard-8',
+          dutyCycleTarget: 70,
+          env: {},
+        }),
+    ).toThrow(
+      /- machineType: got "n1-standard-8"; it applies to the always-on Vertex AI endpoint only(.|\n)*- dutyCycleTarget: got 70;/,
+    );
+  });
+
+  test("with the mode from the environment, the other mode's props are ignored so one program can switch", () => {
+    const props = {
+      ...place,
+      machineType: 'g2-standard-8',
+      dutyCycleTarget: 70,
+      onDemand: { cpu: 6, memoryGiB: 24, invokers: ['group:forms@example.com'] },
+    } as const;
+    const onDemand = new DetectorGcpStack(Testing.app(), 'a', { ...props, env: { FORM_DETECTOR_MODE: 'on-demand' } });
+    expect(onDemand.service?.summary.instanceType).toBe('cloud-run-6cpu-24gi');
+    const alwaysOn = new DetectorGcpStack(Testing.app(), 'b', { ...props, env: {} });
+    expect(alwaysOn.endpoint?.deployConfig.dedicatedResources.autoscalingMetricSpecs[0].target).toBe(70);
+  });
+
+  test('on-demand shares the model, image, identity, labels and scaling props with always-on', () => {
+    const stack = new DetectorGcpStack(Testing.app(), 'gcp', {
+      ...place,
+      mode: 'on-demand',
+      maxConcurrency: 4,
+      labels: { team: 'forms' },
+      scaling: { maxCapacity: 3 },
+      serviceAccount: 'detector@p1.iam.gserviceaccount.com',
+      onDemand: { invokers: ['serviceAccount:app@p1.iam.gserviceaccount.com'] },
+      env: {},
+    });
+    const [run] = Object.values(JSON.parse(Testing.synth(stack)).resource.google_cloud_run_v2_service) as Array<{
+      labels: Record<string, string>;
+      template: Record<string, unknown>;
+    }>;
+    expect(run.labels).toEqual({ 'managed-by': 'form-detector-stacks', team: 'forms' });
+    expect(run.template).toMatchObject({
+      service_account: 'detector@p1.iam.gserviceaccount.com',
+      max_instance_request_concurrency: 4,
+      scaling: { min_instance_count: 0, max_instance_count: 3 },
+    });
+  });
+
+  test('on-demand outputs the service URL, the predict URL, the repository and the docker push target', () => {
+    const stack = new DetectorGcpStack(Testing.app(), 'gcp', { ...place, mode: 'on-demand', env: {} });
+    const outputs = JSON.parse(Testing.synth(stack)).output;
+    expect(Object.keys(outputs).sort()).toEqual(['DockerPushTarget', 'PredictUrl', 'RepositoryUrl', 'ServiceUrl']);
+    expect(outputs.ServiceUrl.value).toMatch(/^\$\{google_cloud_run_v2_service\.\w+\.uri\}$/);
+    expect(outputs.PredictUrl.value).toBe(`${outputs.ServiceUrl.value}/predict`);
+    expect(outputs.DockerPushTarget.value).toMatch(
+      /^us-central1-docker\.pkg\.dev\/p1\/\$\{google_artifact_registry_repository\.\w+\.repository_id\}\/form-detector:v1$/,
+    );
+  });
+
+  test('synthesizes the reviewed on-demand infrastructure (snapshot)', () => {
+    const stack = new DetectorGcpStack(repoApp(), 'form-detector-gcp', {
+      project: 'example-project-id',
+      region: 'us-central1',
+      imageTag: 'snapshot',
+      mode: 'on-demand',
+      onDemand: { invokers: ['serviceAccount:forms-app@example-project-id.iam.gserviceaccount.com'] },
+      env: {},
+    });
+    const json = Testing.synth(stack);
+    expect(json).not.toContain(join(__dirname, '..', '..'));
+    expect(json).toMatchSnapshot();
   });
 });

@@ -1,0 +1,522 @@
+import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
+import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
+import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
+import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { ProjectService } from '@cdktf/provider-google/lib/project-service';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import type { Construct } from 'constructs';
+import {
+  cloudRunGpuInstance,
+  COLD_STARTS,
+  containerEnvironment,
+  describeColdStart,
+  Duration,
+  SUMMARY_METADATA_KEY,
+} from '../../lib/core';
+import { CloudRunGpuDetectorService, startupProbeTiming, type CloudRunGpuDetectorServiceProps } from '../../lib/gcp';
+
+Testing.setupJest();
+
+/** Synthesized Terraform JSON: untyped by nature, read field by field in the assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Tf = Record<string, any>;
+
+const BASE = { project: 'my-project', region: 'us-central1', imageTag: 'test' } as const;
+const APP = 'serviceAccount:forms-app@my-project.iam.gserviceaccount.com';
+
+function synth(
+  props: Partial<CloudRunGpuDetectorServiceProps> = {},
+  extra?: (scope: Construct, s: CloudRunGpuDetectorService) => void,
+) {
+  let service!: CloudRunGpuDetectorService;
+  const json = Testing.synthScope((scope) => {
+    service = new CloudRunGpuDetectorService(scope, 'Detector', { ...BASE, ...props });
+    extra?.(scope, service);
+  });
+  const parsed = JSON.parse(json);
+  return { json, parsed, service, run: resourcesOfType(parsed, 'google_cloud_run_v2_service')[0] };
+}
+
+function resourcesOfType(parsed: { resource: Record<string, Record<string, unknown>> }, type: string): Tf[] {
+  return Object.values(parsed.resource[type] ?? {}) as Tf[];
+}
+
+function build(props: Partial<CloudRunGpuDetectorServiceProps>): () => void {
+  return () => synth(props);
+}
+
+describe('CloudRunGpuDetectorService with minimal props', () => {
+  const { json, parsed, service, run } = synth();
+  const container = run.template.containers[0];
+
+  test('declares a Cloud Run v2 service in the region, reachable from anywhere but IAM-authenticated, deletable', () => {
+    expect(json).toHaveResourceWithProperties(CloudRunV2Service, {
+      project: 'my-project',
+      location: 'us-central1',
+      name: 'stack-detector',
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      invoker_iam_disabled: false,
+      deletion_protection: false,
+      labels: { 'managed-by': 'form-detector-stacks' },
+    });
+    expect(resourcesOfType(parsed, 'google_cloud_run_v2_service')).toHaveLength(1);
+  });
+
+  test('attaches one NVIDIA L4 without zonal redundancy, with 8 vCPU, 32 GiB and instance-based billing', () => {
+    expect(run.template.node_selector).toEqual({ accelerator: 'nvidia-l4' });
+    expect(run.template.gpu_zonal_redundancy_disabled).toBe(true);
+    expect(container.resources).toEqual({
+      limits: { cpu: '8', memory: '32Gi', 'nvidia.com/gpu': '1' },
+      cpu_idle: false,
+      startup_cpu_boost: true,
+    });
+  });
+
+  test('scales from zero to two instances, each sent at most what the container runs at once', () => {
+    expect(run.template.scaling).toEqual({ min_instance_count: 0, max_instance_count: 2 });
+    expect(service.deployment.maxConcurrency).toBe(8);
+    expect(run.template.max_instance_request_concurrency).toBe(service.deployment.maxConcurrency);
+    expect(container.env).toContainEqual({ name: 'MAX_CONCURRENCY', value: '8' });
+  });
+
+  test("raises the request timeout to the container's deadline plus 30 s", () => {
+    expect(service.deployment.requestTimeoutMs).toBe(170_000);
+    expect(run.template.timeout).toBe('200s');
+    expect(service.requestTimeoutSeconds).toBe(200);
+  });
+
+  test('runs one container from the repository image on port 8080 with the environment from core', () => {
+    expect(run.template.containers).toHaveLength(1);
+    expect(container.name).toBe('detector');
+    expect(container.image).toMatch(
+      /^us-central1-docker\.pkg\.dev\/my-project\/\$\{google_artifact_registry_repository\.\w+\.repository_id\}\/form-detector:test$/,
+    );
+    expect(container.ports).toEqual({ container_port: 8080, name: 'http1' });
+    const expected = Object.entries(containerEnvironment(service.deployment)).map(([name, value]) => ({
+      name,
+      value,
+    }));
+    expect(container.env).toEqual(expected);
+    // Cloud Run sets PORT itself and refuses it in env.
+    expect(container.env.map((e: Tf) => e.name)).not.toContain('PORT');
+  });
+
+  test('holds traffic until vLLM is ready, for up to 8 minutes within the startup probe limits', () => {
+    expect(container.startup_probe).toEqual({
+      http_get: { path: '/health/ready', port: 8080 },
+      initial_delay_seconds: 240,
+      period_seconds: 10,
+      timeout_seconds: 5,
+      failure_threshold: 24,
+    });
+    const p = container.startup_probe;
+    expect(p.initial_delay_seconds).toBeLessThanOrEqual(240);
+    expect(p.period_seconds * p.failure_threshold).toBeLessThanOrEqual(240);
+    expect(p.timeout_seconds).toBeLessThan(p.period_seconds);
+  });
+
+  test('restarts an instance whose controller stops answering /health/live', () => {
+    expect(container.liveness_probe).toEqual({
+      http_get: { path: '/health/live', port: 8080 },
+      period_seconds: 30,
+      timeout_seconds: 5,
+      failure_threshold: 3,
+    });
+  });
+
+  test('runs as its own service account with only logging, monitoring and repository read', () => {
+    expect(json).toHaveResourceWithProperties(ServiceAccount, {
+      project: 'my-project',
+      account_id: 'stack-detector-serving',
+      description: 'Runs the form detector container on Cloud Run: writes logs and metrics, reads its image.',
+    });
+    expect(run.template.service_account).toMatch(/^\$\{google_service_account\.\w+\.email\}$/);
+    expect(
+      resourcesOfType(parsed, 'google_project_iam_member')
+        .map((m) => m.role)
+        .sort(),
+    ).toEqual(['roles/logging.logWriter', 'roles/monitoring.metricWriter']);
+    expect(json).toHaveResourceWithProperties(ArtifactRegistryRepositoryIamMember, {
+      role: 'roles/artifactregistry.reader',
+      member: expect.stringMatching(/google_service_account\..*\.member/),
+    });
+    expect(json).not.toMatch(/roles\/(owner|editor|viewer|run\.admin)"/);
+  });
+
+  test('declares the regional docker repository that deletes untagged images', () => {
+    expect(json).toHaveResourceWithProperties(ArtifactRegistryRepository, {
+      project: 'my-project',
+      location: 'us-central1',
+      format: 'DOCKER',
+      repository_id: 'stack-detector-images',
+      cleanup_policies: [
+        { id: 'delete-untagged', action: 'DELETE', condition: { tag_state: 'UNTAGGED', older_than: '604800s' } },
+      ],
+    });
+    expect(service.dockerPushTarget).toBe(`${service.repositoryUrl}/form-detector:test`);
+  });
+
+  test('enables run, artifactregistry and iam, never disabling them, before the service is created', () => {
+    for (const name of ['run.googleapis.com', 'artifactregistry.googleapis.com', 'iam.googleapis.com']) {
+      expect(json).toHaveResourceWithProperties(ProjectService, {
+        project: 'my-project',
+        service: name,
+        disable_on_destroy: false,
+      });
+    }
+    expect(resourcesOfType(parsed, 'google_project_service')).toHaveLength(3);
+    expect(run.depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^google_project_service\.\w*RunService/),
+        expect.stringMatching(/^google_project_iam_member\.\w*LogWriter/),
+        expect.stringMatching(/^google_artifact_registry_repository_iam_member\./),
+      ]),
+    );
+  });
+
+  test('grants invoke to nobody unless asked', () => {
+    expect(json).not.toHaveResource(CloudRunV2ServiceIamMember);
+  });
+
+  test('exposes the URL, the predict URL and escape hatches', () => {
+    expect(service.url).toMatch(/^\$\{TfToken\[TOKEN\.\d+\]\}$/);
+    expect(service.predictUrl).toBe(`${service.url}/predict`);
+    expect(service.service).toBeInstanceOf(CloudRunV2Service);
+    expect(service.serviceAccount).toBeInstanceOf(ServiceAccount);
+    expect(service.repository).toBeInstanceOf(ArtifactRegistryRepository);
+    expect(Object.keys(service.services).sort()).toEqual([
+      'artifactregistry.googleapis.com',
+      'iam.googleapis.com',
+      'run.googleapis.com',
+    ]);
+  });
+
+  test('summarizes an on-demand L4 deployment priced per instance hour, with the cold start to expect', () => {
+    expect(service.summary).toMatchObject({
+      cloud: 'gcp',
+      service: 'Cloud Run GPU service',
+      endpoint: 'stack-detector',
+      mode: 'on-demand',
+      instanceType: 'cloud-run-8cpu-32gi',
+      acceleratorType: 'nvidia-l4',
+      gpu: 'L4 24 GB',
+      minCapacity: 0,
+      maxCapacity: 2,
+      maxConcurrency: 8,
+      hourlyUsdPerInstance: cloudRunGpuInstance(8, 32).price.usdPerHour,
+      monthlyUsdAtMinCapacity: 0,
+      coldStart: describeColdStart(COLD_STARTS.cloudRunGpu),
+    });
+  });
+});
+
+describe('CloudRunGpuDetectorService records its summary where npm run synth reads it', () => {
+  test('in the // comment of the service resource', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'stack');
+    const service = new CloudRunGpuDetectorService(stack, 'Detector', BASE);
+    const tf = stack.toTerraform() as Tf;
+    const [resource] = Object.values(tf.resource.google_cloud_run_v2_service) as Tf[];
+    expect(resource['//'][SUMMARY_METADATA_KEY]).toEqual(service.summary);
+  });
+});
+
+describe('CloudRunGpuDetectorService with maximal props', () => {
+  const { json, parsed, service, run } = synth({
+    serviceName: 'forms-detector',
+    accelerator: 'nvidia-l4',
+    cpu: 6,
+    memoryGiB: 24,
+    scaling: { minCapacity: 1, maxCapacity: 4 },
+    scaleToZero: false,
+    zonalRedundancy: true,
+    startupTimeout: Duration.minutes(3),
+    ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+    invokers: [APP, 'group:forms@example.com'],
+    deletionProtection: true,
+    repositoryName: 'detector-images',
+    imageTag: 'v7',
+    labels: { team: 'forms' },
+    serviceAccount: 'detector@my-project.iam.gserviceaccount.com',
+    maxConcurrency: 4,
+    requestTimeout: Duration.minutes(10),
+    maxNewTokens: 3072,
+    environment: { HF_HUB_ENABLE_HF_TRANSFER: '1' },
+  });
+  const container = run.template.containers[0];
+
+  test('uses every prop', () => {
+    expect(json).toHaveResourceWithProperties(CloudRunV2Service, {
+      name: 'forms-detector',
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+      deletion_protection: true,
+      labels: { 'managed-by': 'form-detector-stacks', team: 'forms' },
+    });
+    expect(run.template.gpu_zonal_redundancy_disabled).toBe(false);
+    expect(run.template.scaling).toEqual({ min_instance_count: 1, max_instance_count: 4 });
+    expect(run.template.max_instance_request_concurrency).toBe(4);
+    expect(run.template.timeout).toBe('630s');
+    expect(run.template.service_account).toBe('detector@my-project.iam.gserviceaccount.com');
+    expect(container.resources.limits).toEqual({ cpu: '6', memory: '24Gi', 'nvidia.com/gpu': '1' });
+    expect(container.image).toMatch(/\/form-detector:v7$/);
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'HF_HUB_ENABLE_HF_TRANSFER', value: '1' },
+        { name: 'MAX_NEW_TOKENS', value: '3072' },
+        { name: 'REQUEST_TIMEOUT_MS', value: '600000' },
+      ]),
+    );
+    expect(json).toHaveResourceWithProperties(ArtifactRegistryRepository, { repository_id: 'detector-images' });
+  });
+
+  test('a 3-minute start-up budget needs no initial delay', () => {
+    expect(container.startup_probe).toMatchObject({
+      initial_delay_seconds: 0,
+      period_seconds: 10,
+      failure_threshold: 18,
+    });
+  });
+
+  test('grants roles/run.invoker on this service only, to exactly the given members', () => {
+    const grants = resourcesOfType(parsed, 'google_cloud_run_v2_service_iam_member');
+    expect(grants.map((g) => g.member).sort()).toEqual([APP, 'group:forms@example.com'].sort());
+    for (const grant of grants) {
+      expect(grant).toMatchObject({ project: 'my-project', location: 'us-central1', role: 'roles/run.invoker' });
+      expect(grant.name).toMatch(/^\$\{google_cloud_run_v2_service\.\w+\.name\}$/);
+    }
+  });
+
+  test('with its own service account it creates none and grants nothing to it', () => {
+    expect(json).not.toHaveResource(ServiceAccount);
+    expect(json).not.toHaveResource(ProjectIamMember);
+    expect(json).not.toHaveResource(ArtifactRegistryRepositoryIamMember);
+    expect(service.serviceAccountEmail).toBe('detector@my-project.iam.gserviceaccount.com');
+  });
+
+  test('with warm instances the summary reports no wait from zero and the cost of the minimum', () => {
+    expect(service.summary.coldStart).toBe(describeColdStart(undefined));
+    expect(service.summary.instanceType).toBe('cloud-run-6cpu-24gi');
+    expect(service.summary.monthlyUsdAtMinCapacity).toBeGreaterThan(0);
+  });
+});
+
+describe('CloudRunGpuDetectorService with an existing image', () => {
+  const { json, parsed, service, run } = synth({ imageTag: undefined, image: 'docker.io/acme/form-detector:1.2' });
+
+  test('runs it and creates no repository or registry service', () => {
+    expect(run.template.containers[0].image).toBe('docker.io/acme/form-detector:1.2');
+    expect(json).not.toHaveResource(ArtifactRegistryRepository);
+    expect(resourcesOfType(parsed, 'google_project_service').map((s) => s.service)).not.toContain(
+      'artifactregistry.googleapis.com',
+    );
+    expect(service.repositoryUrl).toBeUndefined();
+    expect(service.dockerPushTarget).toBeUndefined();
+  });
+});
+
+describe('CloudRunGpuDetectorService.grantInvoke', () => {
+  test('grants each member once and returns the same grant on a repeat', () => {
+    const { parsed } = synth({}, (_scope, s) => {
+      const first = s.grantInvoke(APP);
+      expect(s.grantInvoke(APP)).toBe(first);
+      s.grantInvoke('user:ana@example.com');
+    });
+    expect(resourcesOfType(parsed, 'google_cloud_run_v2_service_iam_member')).toHaveLength(2);
+  });
+
+  test.each(['allUsers', 'allAuthenticatedUsers'])('refuses %s: the service is never public', (member) => {
+    expect(() => synth({}, (_scope, s) => s.grantInvoke(member))).toThrow(
+      new RegExp(`grantInvoke\\("${member}"\\): public access is refused`),
+    );
+  });
+
+  test('refuses a string that is not an IAM member', () => {
+    expect(() => synth({}, (_scope, s) => s.grantInvoke('forms-app@my-project.iam.gserviceaccount.com'))).toThrow(
+      /use an IAM member: "user:…", "serviceAccount:…"/,
+    );
+  });
+
+  test('an imported service grants on its name and gives metric filters', () => {
+    const json = Testing.synthScope((scope) => {
+      const imported = CloudRunGpuDetectorService.fromServiceAttributes(scope, 'Imported', {
+        project: 'p2',
+        region: 'europe-west4',
+        serviceName: 'forms',
+        url: 'https://forms-abc-ez.a.run.app',
+      });
+      imported.grantInvoke(APP);
+      expect(imported.predictUrl).toBe('https://forms-abc-ez.a.run.app/predict');
+      expect(imported.metricRequestCount()).toBe(
+        'metric.type="run.googleapis.com/request_count" AND resource.type="cloud_run_revision" ' +
+          'AND resource.labels.service_name="forms" AND resource.labels.location="europe-west4"',
+      );
+      expect(imported.metricInstanceCount()).toContain('metric.type="run.googleapis.com/container/instance_count"');
+      expect(imported.metricRequestLatencies()).toContain('run.googleapis.com/request_latencies');
+    });
+    expect(json).toHaveResourceWithProperties(CloudRunV2ServiceIamMember, {
+      project: 'p2',
+      location: 'europe-west4',
+      name: 'forms',
+      role: 'roles/run.invoker',
+      member: APP,
+    });
+  });
+});
+
+describe('startupProbeTiming', () => {
+  test.each([
+    [60, 0, 6],
+    [240, 0, 24],
+    [300, 60, 24],
+    [480, 240, 24],
+  ])('%i s → initial delay %i s, %i failures × 10 s', (total, delay, threshold) => {
+    expect(startupProbeTiming(total)).toEqual({ initialDelaySeconds: delay, failureThreshold: threshold });
+  });
+});
+
+describe('CloudRunGpuDetectorService validation (one error per rule)', () => {
+  test('a region the catalog knows has no Cloud Run GPUs', () => {
+    expect(build({ region: 'us-west1' })).toThrow(
+      /region: got "us-west1"; Cloud Run L4 GPUs are offered in us-central1, .*; pick one of those regions/,
+    );
+  });
+
+  test('fewer than 4 vCPU, or a CPU count Cloud Run does not offer', () => {
+    expect(build({ cpu: 2 })).toThrow(/cpu: got 2; use 4, 6, 8: Cloud Run requires at least 4 vCPU with a GPU/);
+    expect(build({ cpu: 5 })).toThrow(/cpu: got 5; use 4, 6, 8/);
+  });
+
+  test('less than 16 GiB, or more than 32', () => {
+    expect(build({ memoryGiB: 8 })).toThrow(/memoryGiB: got 8; use a whole number of GiB from 16 .* to 32/);
+    expect(build({ memoryGiB: 48 })).toThrow(/memoryGiB: got 48; use a whole number of GiB from 16/);
+  });
+
+  test('too few vCPU for the memory', () => {
+    expect(build({ cpu: 4, memoryGiB: 24 })).toThrow(/cpu: got 4; Cloud Run needs at least 6 vCPU for 24 GiB/);
+  });
+
+  test('too little memory to hold the downloaded weights in the in-memory filesystem', () => {
+    expect(build({ cpu: 4, memoryGiB: 16 })).toThrow(
+      /memoryGiB: got 16; the base model Qwen\/Qwen3-VL-8B-Instruct is downloaded at start-up into Cloud Run's in-memory filesystem \(~16\.3 GiB .*use memoryGiB ≥ 21 \(with cpu 6 or more\)/,
+    );
+    // Weights baked into the image: the minimum is enough.
+    expect(build({ cpu: 4, memoryGiB: 16, baseModel: '/models/qwen3-vl-8b' })).not.toThrow();
+  });
+
+  test('a negative minimum', () => {
+    expect(build({ scaling: { minCapacity: -1 } })).toThrow(/scaling\.minCapacity: got -1; use a whole number ≥ 0/);
+  });
+
+  test('minimum above maximum', () => {
+    expect(build({ scaleToZero: false, scaling: { minCapacity: 3, maxCapacity: 2 } })).toThrow(
+      /scaling\.minCapacity: got 3; minCapacity must not exceed maxCapacity \(2\)/,
+    );
+  });
+
+  test('scale to zero with a minimum above zero is contradictory', () => {
+    expect(build({ scaling: { minCapacity: 1 } })).toThrow(
+      /scaling\.minCapacity: got 1; scaleToZero \(the default\) idles at zero instances.*set scaleToZero: false/,
+    );
+  });
+
+  test('scaleToZero: false with a minimum of zero is contradictory', () => {
+    expect(build({ scaleToZero: false, scaling: { minCapacity: 0 } })).toThrow(
+      /scaleToZero: got false; with scaling\.minCapacity 0 the service still scales to zero/,
+    );
+  });
+
+  test('scaleToZero: false alone keeps one instance warm', () => {
+    expect(synth({ scaleToZero: false }).run.template.scaling).toEqual({
+      min_instance_count: 1,
+      max_instance_count: 2,
+    });
+  });
+
+  test('a concurrency target or cooldowns, which Cloud Run does not have', () => {
+    expect(build({ scaling: { targetConcurrencyPerInstance: 4 } })).toThrow(
+      /scaling\.targetConcurrencyPerInstance: got 4; Cloud Run scales on requests in flight/,
+    );
+    expect(build({ scaling: { scaleInCooldown: Duration.minutes(5) } })).toThrow(
+      /scaling\.scaleInCooldown: got 300s; Cloud Run autoscaling has no cooldown setting/,
+    );
+  });
+
+  test('allUsers or a malformed member among the invokers', () => {
+    expect(build({ invokers: [APP, 'allUsers'] })).toThrow(/invokers\[1\]: got "allUsers"; public access is refused/);
+    expect(build({ invokers: ['allAuthenticatedUsers'] })).toThrow(/invokers\[0\]: got "allAuthenticatedUsers"/);
+    expect(build({ invokers: ['ana@example.com'] })).toThrow(/invokers\[0\]: got "ana@example.com"; use an IAM member/);
+  });
+
+  test('a request timeout that Cloud Run cannot hold (3600 s with the margin)', () => {
+    expect(build({ requestTimeout: Duration.hours(1) })).toThrow(
+      /requestTimeout: got 3600000; use 1 s to 3570 s: Cloud Run ends a request after at most 3600 s/,
+    );
+    expect(synth({ requestTimeout: Duration.seconds(3570) }).run.template.timeout).toBe('3600s');
+  });
+
+  test('a start-up budget beyond what the startup probe can wait', () => {
+    expect(build({ startupTimeout: Duration.minutes(10) })).toThrow(
+      /startupTimeout: got 600s; use 60 s to 8 minutes: Cloud Run's startup probe allows at most 240 s of initial delay plus 240 s/,
+    );
+    expect(build({ startupTimeout: Duration.seconds(30) })).toThrow(/startupTimeout: got 30s; use 60 s to 8 minutes/);
+  });
+
+  test('a model that does not fit the L4', () => {
+    expect(build({ model: '32B' })).toThrow(
+      /accelerator: got "cloud-run-8cpu-32gi"; Qwen3-VL-32B with bitsandbytes needs about [\d.]+ GiB of GPU memory/,
+    );
+    expect(build({ model: '32B' })).toThrow(
+      /accelerator: got "nvidia-l4"; Cloud Run offers one L4 \(24 GB\) per instance: for a larger GPU use the always-on mode/,
+    );
+  });
+
+  test('an accelerator, ingress or service name Cloud Run does not take', () => {
+    expect(build({ accelerator: 'nvidia-tesla-t4' as 'nvidia-l4' })).toThrow(
+      /accelerator: got "nvidia-tesla-t4"; use 'nvidia-l4'/,
+    );
+    expect(build({ ingress: 'all' as 'INGRESS_TRAFFIC_ALL' })).toThrow(
+      /ingress: got "all"; use one of INGRESS_TRAFFIC_ALL, INGRESS_TRAFFIC_INTERNAL_ONLY/,
+    );
+    expect(build({ serviceName: 'Forms_Detector' })).toThrow(/serviceName: got "Forms_Detector"; use lowercase/);
+    expect(build({ serviceName: 'a'.repeat(50) })).toThrow(/at most 49 characters/);
+  });
+
+  test('shared rules: project, image, labels, service account', () => {
+    expect(build({ project: '' })).toThrow(/project: got ""; set the GCP project/);
+    expect(build({ imageTag: undefined, image: 'form detector' })).toThrow(
+      /image: got "form detector"; use a full image URI with its registry host/,
+    );
+    expect(build({ labels: { Team: 'x' } })).toThrow(/labels\.Team: got "Team"; label keys are lowercase/);
+    expect(build({ serviceAccount: 'detector' })).toThrow(
+      /serviceAccount: got "detector"; use a service account email/,
+    );
+  });
+
+  test('reports every problem at once, naming the construct', () => {
+    expect(build({ region: 'us-west1', cpu: 2, invokers: ['allUsers'] })).toThrow(
+      /^Invalid CloudRunGpuDetectorService 'stack\/Detector':\n {2}- region: .*\n {2}- cpu: .*\n(.|\n)*- invokers\[0\]: /,
+    );
+  });
+
+  test('values known only at deploy time are not checked; the cost summary estimates them, with a warning', () => {
+    let service!: CloudRunGpuDetectorService;
+    const json = Testing.synthScope((scope) => {
+      const region = new TerraformVariable(scope, 'region', { type: 'string' });
+      const min = new TerraformVariable(scope, 'min', { type: 'number' });
+      service = new CloudRunGpuDetectorService(scope, 'Detector', {
+        ...BASE,
+        region: region.stringValue,
+        scaling: { minCapacity: min.numberValue },
+      });
+    });
+    const [run] = resourcesOfType(JSON.parse(json), 'google_cloud_run_v2_service');
+    expect(run.location).toBe('${var.region}');
+    expect(run.template.scaling.min_instance_count).toBe('${var.min}');
+    expect(service.summary).toMatchObject({ minCapacity: 0, maxCapacity: 2 });
+    expect(service.node.metadata.map((m) => m.data)).toContainEqual(
+      expect.stringMatching(/capacity is known only at deploy time: the cost summary assumes min 0, max 2/),
+    );
+  });
+});
