@@ -148,7 +148,7 @@ export interface CloudRunGpuDetectorServiceProps extends DetectorModelOptions, G
    * `allUsers` and `allAuthenticatedUsers` are refused. More can be added with `grantInvoke()`.
    * @default none
    */
-  readonly invokers?: string[];
+  readonly invokers?: readonly string[];
   /**
    * Make Terraform refuse to delete the service.
    * @default false (the service holds no data; `cdktf destroy` removes it)
