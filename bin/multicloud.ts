@@ -4,6 +4,7 @@
  */
 import { App } from 'cdktf';
 import { DetectorAzureStack } from '../lib/azure';
+import { DEPLOYMENT_MODE_CONTEXT_KEY, DEPLOYMENT_MODE_ENV, resolveDeploymentMode } from '../lib/core';
 import { DetectorGcpStack } from '../lib/gcp';
 
 const app = new App();
@@ -15,8 +16,16 @@ new DetectorGcpStack(app, 'form-detector-gcp', {
   region: process.env.GOOGLE_REGION || 'us-central1',
 });
 
-// Azure ML. The subscription comes from ARM_SUBSCRIPTION_ID (read by the provider at plan time), the region from
-// AZURE_LOCATION; 'eastus' is an EXAMPLE PLACEHOLDER so `cdktf synth` works from a clean clone.
-new DetectorAzureStack(app, 'form-detector-azure', { location: process.env.AZURE_LOCATION || 'eastus' });
+// Azure: Azure ML always-on, or Container Apps serverless GPU on demand (FORM_DETECTOR_MODE or context `mode`, read by
+// the stack). The subscription comes from ARM_SUBSCRIPTION_ID (read by the provider at plan time), the region from
+// AZURE_LOCATION; 'eastus' / 'swedencentral' (serverless GPUs are offered in few regions) are EXAMPLE PLACEHOLDERS
+// so `cdktf synth` works from a clean clone.
+const azureMode = resolveDeploymentMode({
+  context: app.node.tryGetContext(DEPLOYMENT_MODE_CONTEXT_KEY),
+  env: process.env[DEPLOYMENT_MODE_ENV],
+});
+new DetectorAzureStack(app, 'form-detector-azure', {
+  location: process.env.AZURE_LOCATION || (azureMode === 'on-demand' ? 'swedencentral' : 'eastus'),
+});
 
 app.synth();
