@@ -2,23 +2,39 @@ import { CfnOutput, Stack, Token, type StackProps } from 'aws-cdk-lib/core';
 import { Repository } from 'aws-cdk-lib/aws-ecr';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { containerSourceTag, ValidationErrors, type AwsInstanceType, type ScalingOptions } from '../core';
+import {
+  containerSourceTag,
+  ValidationErrors,
+  type AwsInstanceType,
+  type DeploymentMode,
+  type ScalingOptions,
+} from '../core';
 import { DetectorImage } from './detector-image';
 import { ModelWeights } from './model-weights';
-import { SageMakerDetectorEndpoint, type SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoint';
+import { SageMakerDetectorEndpoint } from './sagemaker-detector-endpoint';
+import {
+  SageMakerOnDemandDetectorEndpoint,
+  type SageMakerOnDemandDetectorEndpointProps,
+} from './sagemaker-on-demand-detector-endpoint';
+
+const DEPLOYMENT_MODES: readonly DeploymentMode[] = ['always-on', 'on-demand'];
+/** Props only the on-demand endpoint has; naming them in always-on mode is a mistake worth reporting. */
+const ON_DEMAND_ONLY_PROPS = ['inferenceComponentName', 'wakeUpCooldown'] as const;
 
 /**
  * CDK context keys DetectorAwsStack reads (`cdk deploy -c instanceType=ml.g4dn.xlarge`, or `context` in cdk.json).
  * A prop given in code wins over its context key.
  */
 export const DETECTOR_AWS_CONTEXT = {
+  /** `always-on` (a real-time endpoint, min ≥ 1 instance) or `on-demand` (an inference component that scales to zero). */
+  mode: 'mode',
   /** GPU instance type, e.g. `ml.g5.xlarge`. */
   instanceType: 'instanceType',
   /** Model profile: `8B` or `32B`. */
   modelProfile: 'modelProfile',
   /** `bitsandbytes`, `awq`, `gptq`, `fp8` or `none`. */
   quantization: 'quantization',
-  /** Fewest instances (≥ 1). */
+  /** Fewest instances (≥ 1 always-on; 0, the default, on-demand). */
   minCapacity: 'minCapacity',
   /** Most instances. */
   maxCapacity: 'maxCapacity',
@@ -30,22 +46,34 @@ export const DETECTOR_AWS_CONTEXT = {
   imageTag: 'imageTag',
   /** Fixed endpoint name. */
   endpointName: 'endpointName',
+  /** Fixed inference component name (on-demand mode). */
+  inferenceComponentName: 'inferenceComponentName',
 } as const;
 
 export interface DetectorAwsStackProps extends StackProps {
   /**
-   * The endpoint's props. Each one given here wins over its context key.
+   * `always-on`: a SageMaker real-time endpoint that keeps at least one GPU instance running
+   * (`SageMakerDetectorEndpoint`). `on-demand`: an inference component that scales to zero instances when idle and
+   * wakes on the first request, after a cold start of several minutes (`SageMakerOnDemandDetectorEndpoint`).
+   * @default the `mode` context key (`cdk deploy -c mode=on-demand`), else 'always-on'
+   */
+  readonly mode?: DeploymentMode;
+  /**
+   * The endpoint's props. Each one given here wins over its context key. `inferenceComponentName` and
+   * `wakeUpCooldown` apply to the on-demand mode only.
    * @default context values, then the endpoint's own defaults
    */
-  readonly endpoint?: SageMakerDetectorEndpointProps;
+  readonly endpoint?: SageMakerOnDemandDetectorEndpointProps;
 }
 
 /**
- * The detector on SageMaker as a deployable stack: one `SageMakerDetectorEndpoint`, configured by props or CDK
- * context, with its name, ARN, invoke URL and execution role as outputs.
+ * The detector on SageMaker as a deployable stack: one `SageMakerDetectorEndpoint` (always-on) or
+ * `SageMakerOnDemandDetectorEndpoint` (on-demand), configured by props or CDK context, with its name, ARN, invoke
+ * URL, execution role and, on demand, the inference component name as outputs.
  */
 export class DetectorAwsStack extends Stack {
-  readonly endpoint: SageMakerDetectorEndpoint;
+  readonly endpoint: SageMakerDetectorEndpoint | SageMakerOnDemandDetectorEndpoint;
+  readonly mode: DeploymentMode;
 
   constructor(scope: Construct, id: string, props: DetectorAwsStackProps = {}) {
     super(scope, id, {
@@ -68,6 +96,30 @@ export class DetectorAwsStack extends Stack {
       return Number(raw);
     };
 
+    const mode = props.mode ?? context('mode') ?? 'always-on';
+    if (!(DEPLOYMENT_MODES as readonly string[]).includes(mode)) {
+      errors.add(
+        props.mode === undefined ? DETECTOR_AWS_CONTEXT.mode : 'mode',
+        mode,
+        `use ${DEPLOYMENT_MODES.join(' or ')}, e.g. -c mode=on-demand`,
+      );
+    }
+    this.mode = mode === 'on-demand' ? 'on-demand' : 'always-on';
+    if (this.mode === 'always-on') {
+      for (const key of ON_DEMAND_ONLY_PROPS) {
+        if (given[key] !== undefined) {
+          errors.add(`endpoint.${key}`, given[key], "applies to mode 'on-demand' only; leave it out, or set mode: 'on-demand'");
+        }
+      }
+      if (context('inferenceComponentName') !== undefined) {
+        errors.add(
+          DETECTOR_AWS_CONTEXT.inferenceComponentName,
+          context('inferenceComponentName'),
+          'applies to -c mode=on-demand only; leave it out, or add -c mode=on-demand',
+        );
+      }
+    }
+
     const scaling: ScalingOptions = {
       ...given.scaling,
       minCapacity: given.scaling?.minCapacity ?? wholeNumber('minCapacity'),
@@ -77,7 +129,7 @@ export class DetectorAwsStack extends Stack {
     const image = given.image ?? this.imageFromContext(context('imageRepository'), context('imageTag'), errors);
     errors.throwIfAny();
 
-    this.endpoint = new SageMakerDetectorEndpoint(this, 'Detector', {
+    const endpointProps: SageMakerOnDemandDetectorEndpointProps = {
       ...given,
       // The endpoint validates these against the catalog and names the prop in its error.
       instanceType: given.instanceType ?? (context('instanceType') as AwsInstanceType | undefined),
@@ -87,7 +139,14 @@ export class DetectorAwsStack extends Stack {
       scaling,
       modelData,
       image,
-    });
+    };
+    this.endpoint =
+      this.mode === 'on-demand'
+        ? new SageMakerOnDemandDetectorEndpoint(this, 'Detector', {
+            ...endpointProps,
+            inferenceComponentName: given.inferenceComponentName ?? context('inferenceComponentName'),
+          })
+        : new SageMakerDetectorEndpoint(this, 'Detector', endpointProps);
 
     new CfnOutput(this, 'EndpointName', {
       description: 'SageMaker endpoint name (InvokeEndpoint EndpointName)',
@@ -102,6 +161,14 @@ export class DetectorAwsStack extends Stack {
       description: 'Role the model runs as',
       value: this.endpoint.role.roleArn,
     });
+    if (this.endpoint instanceof SageMakerOnDemandDetectorEndpoint) {
+      new CfnOutput(this, 'InferenceComponentName', {
+        description:
+          'Pass on every call as InferenceComponentName (form-detect --inference-component). After an idle ' +
+          'period the first calls fail with a no-capacity error for several minutes while a copy starts.',
+        value: this.endpoint.inferenceComponentName,
+      });
+    }
   }
 
   private weightsFromContext(uri: string | undefined, errors: ValidationErrors): ModelWeights | undefined {

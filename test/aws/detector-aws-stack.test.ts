@@ -1,10 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib/core';
+import { App, Duration, Validations } from 'aws-cdk-lib/core';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DetectorAwsStack, DetectorImage, SageMakerDetectorEndpoint, type DetectorAwsStackProps } from '../../lib/aws';
+import {
+  DetectorAwsStack,
+  DetectorImage,
+  SageMakerDetectorEndpoint,
+  SageMakerOnDemandDetectorEndpoint,
+  type DetectorAwsStackProps,
+} from '../../lib/aws';
 import { containerSourceTag } from '../../lib/core';
 import { FIXTURE_IMAGE_DIRECTORY, TEST_ENV } from './helpers';
 
@@ -181,6 +187,85 @@ describe('DetectorAwsStack configured by CDK context', () => {
   });
 });
 
+describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', () => {
+  test('the default is always-on: a real-time endpoint and no inference component', () => {
+    const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, endpoint: { ...sourceImage } });
+    expect(stack.mode).toBe('always-on');
+    expect(stack.endpoint).toBeInstanceOf(SageMakerDetectorEndpoint);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SageMaker::InferenceComponent', 0);
+    expect(Object.keys(template.findOutputs('InferenceComponentName'))).toEqual([]);
+  });
+
+  test('mode on-demand as a prop deploys the inference component and outputs its name', () => {
+    const stack = new DetectorAwsStack(new App(), 'FormDetector', {
+      env: TEST_ENV,
+      mode: 'on-demand',
+      endpoint: { ...sourceImage },
+    });
+    expect(stack.endpoint).toBeInstanceOf(SageMakerOnDemandDetectorEndpoint);
+    expect(stack.endpoint.node.path).toBe('FormDetector/Detector');
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SageMaker::InferenceComponent', 1);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 0, MaxCapacity: 2 });
+    template.hasOutput('InferenceComponentName', { Value: stack.endpoint.inferenceComponentName });
+    template.hasOutput('EndpointName', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Detector[0-9A-F]{8}$'), 'EndpointName'] },
+    });
+  });
+
+  test('-c mode=on-demand selects it from context, with the context keys that apply', () => {
+    const context = { mode: 'on-demand', maxCapacity: '3', inferenceComponentName: 'form-detector-ic' };
+    const stack = new DetectorAwsStack(new App({ context }), 'FormDetector', { env: TEST_ENV });
+    expect(stack.mode).toBe('on-demand');
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::InferenceComponent', {
+      InferenceComponentName: 'form-detector-ic',
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ResourceId: 'inference-component/form-detector-ic',
+      MinCapacity: 0,
+      MaxCapacity: 3,
+    });
+    template.hasOutput('InferenceComponentName', { Value: 'form-detector-ic' });
+  });
+
+  test('the prop wins over the context key', () => {
+    const stack = new DetectorAwsStack(new App({ context: { mode: 'on-demand' } }), 'FormDetector', {
+      env: TEST_ENV,
+      mode: 'always-on',
+    });
+    expect(stack.endpoint).toBeInstanceOf(SageMakerDetectorEndpoint);
+  });
+
+  test('an unknown mode names the context key, the value and the choices', () => {
+    expect(() => new DetectorAwsStack(new App({ context: { mode: 'serverless' } }), 'Bad', { env: TEST_ENV })).toThrow(
+      /mode: got "serverless"; use always-on or on-demand, e.g. -c mode=on-demand/,
+    );
+  });
+
+  test('on-demand-only props and context keys are refused in always-on mode', () => {
+    expect(
+      () =>
+        new DetectorAwsStack(new App({ context: { inferenceComponentName: 'ic' } }), 'Bad', {
+          env: TEST_ENV,
+          endpoint: { wakeUpCooldown: Duration.minutes(5) },
+        }),
+    ).toThrow(
+      /endpoint\.wakeUpCooldown: got Duration\.minutes\(5\); applies to mode 'on-demand' only[\s\S]*inferenceComponentName: got "ic"; applies to -c mode=on-demand only/,
+    );
+  });
+
+  test('minCapacity above 0 on demand is refused by the endpoint as a contradiction', () => {
+    expect(
+      () =>
+        new DetectorAwsStack(new App({ context: { mode: 'on-demand', minCapacity: '1' } }), 'Bad', {
+          env: TEST_ENV,
+        }),
+    ).toThrow(/scaling\.minCapacity: got 1; an on-demand endpoint idles at 0 copies/);
+  });
+});
+
 describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
   test('the default stack has zero unacknowledged findings', () => {
     expect(nagViolations({ endpoint: { ...sourceImage } })).toEqual([]);
@@ -198,6 +283,40 @@ describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
         },
       ),
     ).toEqual([]);
+  });
+
+  test('the on-demand stack has zero unacknowledged findings, default and fully configured', () => {
+    expect(nagViolations({ mode: 'on-demand', endpoint: { ...sourceImage } })).toEqual([]);
+    expect(
+      nagViolations(
+        {},
+        {
+          mode: 'on-demand',
+          modelS3Uri: 's3://my-models/qwen3-vl-8b/',
+          imageRepository: 'form-detector',
+          imageTag: 'v1',
+          endpointName: 'form-detector',
+          inferenceComponentName: 'form-detector-ic',
+        },
+      ),
+    ).toEqual([]);
+  });
+
+  test('on demand, each acknowledgement is one IAM5 finding with a reason, the component’s log streams included', () => {
+    const stack = new DetectorAwsStack(new App(), 'Acks', {
+      env: TEST_ENV,
+      mode: 'on-demand',
+      endpoint: { ...sourceImage, inferenceComponentName: 'form-detector-ic' },
+    });
+    const acks = acknowledgements(stack);
+    expect(Object.keys(acks).sort()).toEqual([
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*:log-stream:*]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/InferenceComponents/form-detector-ic:log-stream:*]',
+    ]);
+    for (const reason of Object.values(acks)) expect(reason.length).toBeGreaterThan(80);
+    expect(acks['AwsSolutions::AwsSolutions-IAM5[Resource::*]']).toMatch(/\/aws\/sagemaker\/InferenceComponents/);
   });
 
   test('the check can fail: a role passed in gets no acknowledgements, so its wildcards are reported', () => {
@@ -229,6 +348,16 @@ describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
 describe('snapshot of the synthesized default stack (for infra reviews)', () => {
   test('matches, with asset hashes normalized', () => {
     const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV });
+    const json = JSON.stringify(Template.fromStack(stack).toJSON(), null, 2)
+      .replace(/[a-f0-9]{64}/g, '<asset-hash>')
+      .replace(/src-[a-f0-9]{12}/g, 'src-<hash>');
+    expect(JSON.parse(json)).toMatchSnapshot();
+  });
+});
+
+describe('snapshot of the synthesized on-demand stack (for infra reviews)', () => {
+  test('matches, with asset hashes normalized', () => {
+    const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, mode: 'on-demand' });
     const json = JSON.stringify(Template.fromStack(stack).toJSON(), null, 2)
       .replace(/[a-f0-9]{64}/g, '<asset-hash>')
       .replace(/src-[a-f0-9]{12}/g, 'src-<hash>');
