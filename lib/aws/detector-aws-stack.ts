@@ -108,7 +108,11 @@ export class DetectorAwsStack extends Stack {
     if (this.mode === 'always-on') {
       for (const key of ON_DEMAND_ONLY_PROPS) {
         if (given[key] !== undefined) {
-          errors.add(`endpoint.${key}`, given[key], "applies to mode 'on-demand' only; leave it out, or set mode: 'on-demand'");
+          errors.add(
+            `endpoint.${key}`,
+            given[key],
+            "applies to mode 'on-demand' only; leave it out, or set mode: 'on-demand'",
+          );
         }
       }
       if (context('inferenceComponentName') !== undefined) {
