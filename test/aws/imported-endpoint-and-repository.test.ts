@@ -87,6 +87,41 @@ describe('an endpoint imported by name', () => {
   });
 });
 
+describe('an on-demand endpoint imported with its inference component', () => {
+  test('grantInvoke covers the endpoint and the inference component (lowercased ARNs), metrics use the component', () => {
+    const s = newStack('ImportedIc');
+    const imported = SageMakerDetectorEndpoint.fromEndpointAttributes(s, 'Imported', {
+      endpointName: 'form-detector',
+      inferenceComponentName: 'Form-Detector-IC',
+    });
+    const caller = new Role(s, 'Caller', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    imported.grantInvoke(caller);
+    const arn = (rest: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sagemaker:us-east-1:123456789012:${rest}`]],
+    });
+    expect(policyStatements(Template.fromStack(s))).toEqual([
+      {
+        Action: 'sagemaker:InvokeEndpoint',
+        Effect: 'Allow',
+        Resource: [arn('endpoint/form-detector'), arn('inference-component/form-detector-ic')],
+      },
+    ]);
+    expect(imported.inferenceComponentName).toBe('Form-Detector-IC');
+    expect(imported.metricInvocation5XXErrors().dimensions).toEqual({ InferenceComponentName: 'Form-Detector-IC' });
+    expect(imported.metricNoCapacityInvocationFailures().metricName).toBe('NoCapacityInvocationFailures');
+  });
+
+  test('an inference component ARN without its name is refused', () => {
+    const s = newStack('Bad');
+    expect(() =>
+      SageMakerDetectorEndpoint.fromEndpointAttributes(s, 'Imported', {
+        endpointName: 'form-detector',
+        inferenceComponentArn: 'arn:aws:sagemaker:us-east-1:123456789012:inference-component/x',
+      }),
+    ).toThrow(/inferenceComponentArn needs inferenceComponentName/);
+  });
+});
+
 describe('DetectorImageRepository', () => {
   const stack = newStack();
   const repo = new DetectorImageRepository(stack, 'Images');
