@@ -9,8 +9,9 @@ import { DetectorGcpStack } from '../lib/gcp';
 
 const app = new App();
 
-// GCP Vertex AI. Project and region come from GOOGLE_CLOUD_PROJECT / GOOGLE_REGION. The values after ?? are EXAMPLE
-// PLACEHOLDERS so `cdktf synth` works from a clean clone: set the variables before `cdktf deploy`.
+// GCP: Vertex AI (always-on), or Cloud Run with an L4 that scales to zero when FORM_DETECTOR_MODE=on-demand (or the
+// context key "mode"). Project and region come from GOOGLE_CLOUD_PROJECT / GOOGLE_REGION. The values after || are
+// EXAMPLE PLACEHOLDERS so `cdktf synth` works from a clean clone: set the variables before `cdktf deploy`.
 new DetectorGcpStack(app, 'form-detector-gcp', {
   project: process.env.GOOGLE_CLOUD_PROJECT || 'example-project-id',
   region: process.env.GOOGLE_REGION || 'us-central1',
