@@ -2,16 +2,11 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { join } from 'node:path';
 import { App, LocalBackend, TerraformBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { DeploymentMode } from '../core';
+import { DEPLOYMENT_MODE_CONTEXT_KEY, DEPLOYMENT_MODE_ENV, resolveDeploymentMode, type DeploymentMode } from '../core';
 import { CloudRunGpuDetectorService, type CloudRunGpuDetectorServiceProps } from './cloud-run-gpu-detector-service';
 import { relativeTo } from './deploy-command';
 import type { GcpServingProps } from './serving-resources';
 import { VertexDetectorEndpoint, type VertexDetectorEndpointProps } from './vertex-detector-endpoint';
-
-/** The construct context key and the environment variable that pick the mode when the `mode` prop is not set. */
-export const MODE_CONTEXT_KEY = 'mode';
-export const MODE_ENV_VAR = 'FORM_DETECTOR_MODE';
-const MODES: readonly DeploymentMode[] = ['always-on', 'on-demand'];
 
 /** Cloud Run settings of the on-demand mode (the model, image, identity, labels and scaling props are shared). */
 export type CloudRunOnDemandOptions = Omit<
@@ -156,26 +151,22 @@ export class DetectorGcpStack extends TerraformStack {
     }
   }
 
-  /** The mode from the prop, else the context key, else the environment variable, else always-on. */
+  /** The mode from the prop, else the context key, else the environment variable, else always-on (core's rule). */
   private resolveMode(
     props: DetectorGcpStackProps,
     env: Readonly<Record<string, string | undefined>>,
   ): { value: DeploymentMode; problem?: string } {
-    const fromContext: unknown = this.node.tryGetContext(MODE_CONTEXT_KEY);
-    const fromEnv = env[MODE_ENV_VAR]?.trim();
-    const [value, source]: [unknown, string] =
-      props.mode !== undefined
-        ? [props.mode, 'mode']
-        : fromContext !== undefined && fromContext !== ''
-          ? [fromContext, `mode (context key '${MODE_CONTEXT_KEY}')`]
-          : fromEnv
-            ? [fromEnv, `mode (environment variable ${MODE_ENV_VAR})`]
-            : ['always-on', 'mode'];
-    if ((MODES as readonly unknown[]).includes(value)) return { value: value as DeploymentMode };
-    return {
-      value: 'always-on',
-      problem: `${source}: got ${JSON.stringify(value)}; use 'always-on' (Vertex AI) or 'on-demand' (Cloud Run, scales to zero)`,
-    };
+    try {
+      return {
+        value: resolveDeploymentMode({
+          prop: props.mode,
+          context: this.node.tryGetContext(DEPLOYMENT_MODE_CONTEXT_KEY),
+          env: env[DEPLOYMENT_MODE_ENV]?.trim(),
+        }),
+      };
+    } catch (e) {
+      return { value: 'always-on', problem: `${(e as Error).message} (Cloud Run scales to zero in 'on-demand')` };
+    }
   }
 
   /**

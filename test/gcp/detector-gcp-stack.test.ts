@@ -179,12 +179,10 @@ describe('DetectorGcpStack mode', () => {
   test('an unknown mode fails naming where it came from', () => {
     expect(
       () => new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: { FORM_DETECTOR_MODE: 'serverless' } }),
-    ).toThrow(
-      /mode \(environment variable FORM_DETECTOR_MODE\): got "serverless"; use 'always-on' \(Vertex AI\) or 'on-demand'/,
-    );
+    ).toThrow(/- FORM_DETECTOR_MODE: got "serverless"; use one of always-on, on-demand \(Cloud Run scales to zero/);
     expect(
       () => new DetectorGcpStack(Testing.app({ context: { mode: 'cheap' } }), 'gcp', { ...place, env: {} }),
-    ).toThrow(/mode \(context key 'mode'\): got "cheap"/);
+    ).toThrow(/- context 'mode': got "cheap"; use one of always-on, on-demand/);
   });
 
   test('Vertex-only props with an explicit on-demand mode fail, naming each', () => {
