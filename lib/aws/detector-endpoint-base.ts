@@ -85,8 +85,8 @@ export abstract class DetectorEndpointBase extends Resource implements IDetector
   grantInvoke(grantee: IGrantable): Grant {
     // InvokeEndpointWithResponseStream is authorized by sagemaker:InvokeEndpoint (SageMaker Runtime API reference);
     // there is no separate IAM action for it. An invocation naming an InferenceComponentName is authorized against
-    // the endpoint; the Service Authorization Reference also lists inference-component as a resource type of the
-    // action, so the component's own ARN is granted as well (exactly that one, no wildcard).
+    // the endpoint; whether IAM also evaluates the inference component's ARN could not be confirmed offline, and AWS
+    // solutions grant both, so the component's own ARN is granted too (exactly that one, no wildcard).
     return Grant.addToPrincipal({
       grantee,
       actions: ['sagemaker:InvokeEndpoint'],
