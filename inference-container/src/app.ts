@@ -70,6 +70,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // One line per request is logged in onResponse instead (never bodies).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
+    // Bodies are read only through zod schemas that build fresh objects and are never merged into others, so
+    // secure-json-parse's two extra scans of every megabyte body buy nothing here.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     // Time allowed to receive a whole request; inference time is bounded by REQUEST_TIMEOUT_MS instead.
     requestTimeout: 120_000,
     // Above the platforms' load-balancer idle timeouts (60 s), so they close idle connections, not us.

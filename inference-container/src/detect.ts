@@ -46,12 +46,37 @@ export function buildResult(rawOutput: string, width: number, height: number): D
 
 const isTimeout = (reason: unknown) => reason instanceof Error && reason.name === 'TimeoutError';
 
+/** The chat request around the image URL, serialized once: [before the URL, after the URL]. */
+export function chatRequestTemplate(servedModel: string, maxNewTokens: number): [Buffer, Buffer] {
+  const marker = '\u0000IMAGE_URL\u0000';
+  const json = JSON.stringify({
+    model: servedModel,
+    temperature: 0,
+    max_tokens: maxNewTokens,
+    messages: [
+      { role: 'system', content: SYSTEM_PROMPT },
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: marker } },
+          { type: 'text', text: USER_PROMPT },
+        ],
+      },
+    ],
+  });
+  const [head, tail] = json.split(JSON.stringify(marker).slice(1, -1));
+  return [Buffer.from(head), Buffer.from(tail)];
+}
+
 export class Detector {
   private readonly pool: Pool;
+  private readonly requestHead: Buffer;
+  private readonly requestTail: Buffer;
 
   constructor(private readonly options: DetectorOptions) {
     // The deadline is enforced by an AbortSignal; undici's own timeouts (300 s by default) only back it up.
     const backstop = options.requestTimeoutMs + 5_000;
+    [this.requestHead, this.requestTail] = chatRequestTemplate(options.servedModel, options.maxNewTokens);
     this.pool = new Pool(options.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -126,21 +151,9 @@ export class Detector {
 
   /** One greedy chat completion; vLLM errors and deaths become 502, the deadline 504. */
   private async complete(dataUri: string, signal: AbortSignal): Promise<string> {
-    const body = JSON.stringify({
-      model: this.options.servedModel,
-      temperature: 0,
-      max_tokens: this.options.maxNewTokens,
-      messages: [
-        { role: 'system', content: SYSTEM_PROMPT },
-        {
-          role: 'user',
-          content: [
-            { type: 'image_url', image_url: { url: dataUri } },
-            { type: 'text', text: USER_PROMPT },
-          ],
-        },
-      ],
-    });
+    // The data URI (a megabyte or more of base64) is spliced into a pre-serialized request rather than passed
+    // through JSON.stringify: base64 and the data: prefix hold no character JSON must escape.
+    const body = Buffer.concat([this.requestHead, Buffer.from(dataUri, 'latin1'), this.requestTail]);
     let response;
     try {
       response = await this.pool.request({

@@ -33,7 +33,29 @@ export function decodeBase64Image(value: string, field: string): DecodedBase64 {
     }
     text = text.slice(comma + 1);
   }
-  if (/\s/.test(text)) text = text.replace(/\s+/g, '');
+  return decodeStandardBase64(text) ?? decodeLenientBase64(text, field);
+}
+
+/**
+ * The fast path for what clients almost always send: padded standard base64, no line breaks. Node's decoder
+ * skips characters outside the alphabet, so a string decodes to exactly 3/4 of its length (less padding) only
+ * if every character is valid; the alphabet's URL-safe letters and misplaced padding are ruled out by indexOf.
+ * One decode and a few memchr-speed scans instead of regular expressions over a megabyte string.
+ */
+function decodeStandardBase64(text: string): DecodedBase64 | undefined {
+  const length = text.length;
+  if (length === 0 || length % 4 !== 0 || text.includes('-') || text.includes('_')) return undefined;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const firstPad = text.indexOf('=');
+  if (firstPad !== -1 && firstPad < length - padding) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length !== (length / 4) * 3 - padding) return undefined;
+  return { bytes, base64: text };
+}
+
+/** Line breaks, URL-safe or unpadded base64, and every error, with a message that says where. */
+function decodeLenientBase64(value: string, field: string): DecodedBase64 {
+  const text = /\s/.test(value) ? value.replace(/\s+/g, '') : value;
   if (text.length === 0) throw invalidRequest(`${field} is empty: send the image as base64`);
   const firstPad = text.indexOf('=');
   const badChar = /[^A-Za-z0-9+/=_-]/.exec(text);
