@@ -5,7 +5,6 @@
 import { connect } from 'node:net';
 import {
   call,
-  request,
   controlStandIn,
   postJson,
   startController,
