@@ -6,10 +6,11 @@
 
 export type Cloud = 'aws' | 'gcp' | 'azure';
 
+/** The cloud alone; each deployment summary names its service (SageMaker, Vertex AI, Cloud Run, …) itself. */
 export const CLOUD_NAMES: Record<Cloud, string> = {
-  aws: 'AWS SageMaker',
-  gcp: 'GCP Vertex AI',
-  azure: 'Azure ML',
+  aws: 'AWS',
+  gcp: 'GCP',
+  azure: 'Azure',
 };
 
 export interface GpuModel {

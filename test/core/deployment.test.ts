@@ -160,7 +160,7 @@ describe('deployment summary', () => {
     });
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
     const table = formatSummaries([summary]);
-    expect(table).toContain('AWS SageMaker — SageMaker real-time endpoint (always-on)');
+    expect(table).toContain('AWS — SageMaker real-time endpoint (always-on)');
     expect(table).toContain('min 1, max 3');
     expect(table).toContain('$1,027.84/month at min capacity');
   });

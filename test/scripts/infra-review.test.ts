@@ -80,7 +80,7 @@ describe('infra review', () => {
     expect(markdown).toMatch(/^# Infrastructure review/);
     expect(markdown).toContain('| monthly at 6 busy h/day | cold start |');
     expect(markdown).toMatch(
-      /\| AWS SageMaker \| .* \| always-on \| ml\.g5\.xlarge \(A10G 24 GB\) \| 1–3 \| \$1\.41 \| \$1,027\.84 \| \$3,083\.52 \|/,
+      /\| AWS \| .* \| always-on \| ml\.g5\.xlarge \(A10G 24 GB\) \| 1–3 \| \$1\.41 \| \$1,027\.84 \| \$3,083\.52 \|/,
     );
     for (const title of [
       'CloudFormation stack FormDetector',
