@@ -89,6 +89,8 @@ export function createEndpointAlarms(
   endpoint: IDetectorEndpoint,
   options: DetectorEndpointAlarmOptions | undefined,
   latencyThresholdMicros: number,
+  /** Where the container's output is, for the 5xx alarm's description. */
+  logGroup = '/aws/sagemaker/Endpoints/<name>',
 ): EndpointAlarms {
   const o = options ?? {};
   const period = o.period ?? Duration.minutes(ALARM_DEFAULTS.periodMinutes);
@@ -96,7 +98,7 @@ export function createEndpointAlarms(
   const invocation5xxErrors = new Alarm(scope, 'Invocation5xxErrorsAlarm', {
     alarmDescription:
       'The detector answered with 5xx errors: the container failed, timed out or is not ready. Check the ' +
-      "endpoint's CloudWatch log group /aws/sagemaker/Endpoints/<name>.",
+      `endpoint's CloudWatch log group ${logGroup}.`,
     metric: endpoint.metricInvocation5XXErrors({ period }),
     threshold: o.invocation5xxErrorsThreshold ?? ALARM_DEFAULTS.invocation5xxErrorsThreshold,
     comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

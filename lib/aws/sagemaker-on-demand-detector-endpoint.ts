@@ -289,7 +289,13 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
     this.wakeUpAlarm.addAlarmAction(new ApplicationScalingAction(this.wakeUpPolicy));
 
     if (resolved.alarmsEnabled) {
-      const alarms = createEndpointAlarms(this, this, props.alarms, resolved.latencyThresholdMicros);
+      const alarms = createEndpointAlarms(
+        this,
+        this,
+        props.alarms,
+        resolved.latencyThresholdMicros,
+        `/aws/sagemaker/InferenceComponents/${this.inferenceComponentName}`,
+      );
       this.invocation5xxErrorsAlarm = alarms.invocation5xxErrors;
       this.modelLatencyAlarm = alarms.modelLatency;
     }

@@ -182,6 +182,10 @@ describe('SageMakerOnDemandDetectorEndpoint with no props', () => {
         Dimensions: [{ Name: 'InferenceComponentName', Value: icName }],
       });
     }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Invocation5XXErrors',
+      AlarmDescription: Match.stringLikeRegexp(`/aws/sagemaker/InferenceComponents/${icName}\\.$`),
+    });
   });
 
   test('the endpoint records an on-demand summary with zero idle cost and the cold start', () => {
