@@ -4,6 +4,8 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import {
   containerSourceTag,
+  DEPLOYMENT_MODE_ENV,
+  resolveDeploymentMode,
   ValidationErrors,
   type AwsInstanceType,
   type DeploymentMode,
@@ -17,7 +19,6 @@ import {
   type SageMakerOnDemandDetectorEndpointProps,
 } from './sagemaker-on-demand-detector-endpoint';
 
-const DEPLOYMENT_MODES: readonly DeploymentMode[] = ['always-on', 'on-demand'];
 /** Props only the on-demand endpoint has; naming them in always-on mode is a mistake worth reporting. */
 const ON_DEMAND_ONLY_PROPS = ['inferenceComponentName', 'wakeUpCooldown'] as const;
 
@@ -26,7 +27,10 @@ const ON_DEMAND_ONLY_PROPS = ['inferenceComponentName', 'wakeUpCooldown'] as con
  * A prop given in code wins over its context key.
  */
 export const DETECTOR_AWS_CONTEXT = {
-  /** `always-on` (a real-time endpoint, min ≥ 1 instance) or `on-demand` (an inference component that scales to zero). */
+  /**
+   * `always-on` (a real-time endpoint, min ≥ 1 instance) or `on-demand` (an inference component that scales to zero).
+   * Without prop or context, the FORM_DETECTOR_MODE environment variable decides, as for every cloud's stack.
+   */
   mode: 'mode',
   /** GPU instance type, e.g. `ml.g5.xlarge`. */
   instanceType: 'instanceType',
@@ -55,7 +59,7 @@ export interface DetectorAwsStackProps extends StackProps {
    * `always-on`: a SageMaker real-time endpoint that keeps at least one GPU instance running
    * (`SageMakerDetectorEndpoint`). `on-demand`: an inference component that scales to zero instances when idle and
    * wakes on the first request, after a cold start of several minutes (`SageMakerOnDemandDetectorEndpoint`).
-   * @default the `mode` context key (`cdk deploy -c mode=on-demand`), else 'always-on'
+   * @default the `mode` context key (`cdk deploy -c mode=on-demand`), else FORM_DETECTOR_MODE, else 'always-on'
    */
   readonly mode?: DeploymentMode;
   /**
@@ -96,15 +100,17 @@ export class DetectorAwsStack extends Stack {
       return Number(raw);
     };
 
-    const mode = props.mode ?? context('mode') ?? 'always-on';
-    if (!(DEPLOYMENT_MODES as readonly string[]).includes(mode)) {
-      errors.add(
-        props.mode === undefined ? DETECTOR_AWS_CONTEXT.mode : 'mode',
-        mode,
-        `use ${DEPLOYMENT_MODES.join(' or ')}, e.g. -c mode=on-demand`,
-      );
+    // Same precedence and messages as the other clouds' stacks: prop, then -c mode, then FORM_DETECTOR_MODE.
+    try {
+      this.mode = resolveDeploymentMode({
+        prop: props.mode,
+        context: context('mode'),
+        env: process.env[DEPLOYMENT_MODE_ENV]?.trim(),
+      });
+    } catch (e) {
+      this.mode = 'always-on';
+      errors.addMessage(`${(e as Error).message}, e.g. -c mode=on-demand (an inference component that scales to zero)`);
     }
-    this.mode = mode === 'on-demand' ? 'on-demand' : 'always-on';
     if (this.mode === 'always-on') {
       for (const key of ON_DEMAND_ONLY_PROPS) {
         if (given[key] !== undefined) {

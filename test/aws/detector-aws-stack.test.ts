@@ -240,8 +240,25 @@ describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', ()
 
   test('an unknown mode names the context key, the value and the choices', () => {
     expect(() => new DetectorAwsStack(new App({ context: { mode: 'serverless' } }), 'Bad', { env: TEST_ENV })).toThrow(
-      /mode: got "serverless"; use always-on or on-demand, e.g. -c mode=on-demand/,
+      /context 'mode': got "serverless"; use one of always-on, on-demand, e.g. -c mode=on-demand/,
     );
+  });
+
+  test('without prop or context, FORM_DETECTOR_MODE decides, as for the other clouds', () => {
+    const saved = process.env.FORM_DETECTOR_MODE;
+    process.env.FORM_DETECTOR_MODE = 'on-demand';
+    try {
+      const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, endpoint: { ...sourceImage } });
+      expect(stack.mode).toBe('on-demand');
+      const fromContext = new DetectorAwsStack(new App({ context: { mode: 'always-on' } }), 'FormDetector', {
+        env: TEST_ENV,
+        endpoint: { ...sourceImage },
+      });
+      expect(fromContext.mode).toBe('always-on');
+    } finally {
+      if (saved === undefined) delete process.env.FORM_DETECTOR_MODE;
+      else process.env.FORM_DETECTOR_MODE = saved;
+    }
   });
 
   test('on-demand-only props and context keys are refused in always-on mode', () => {
