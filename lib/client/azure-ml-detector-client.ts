@@ -3,7 +3,9 @@
  * `key` (a primary/secondary key) or `aad_token` (a Microsoft Entra ID token for https://ml.azure.com/.default).
  */
 import type { DetectionResult } from '../../inference-container/src/contract';
+import { waitOutColdStart } from './cold-start';
 import {
+  coldStartTargetOfUrl,
   resolveClientOptions,
   type DetectOptions,
   type DetectorClient,
@@ -11,7 +13,7 @@ import {
 } from './detector-client';
 import { DetectorError } from './detector-error';
 import { parseDetectionResult, toOriginalFrame } from './detection-result';
-import { HttpTransport } from './http-transport';
+import { HttpTransport, RETRY_STATUS_CODES, RETRY_STATUS_CODES_WITH_COLD_START_WAIT } from './http-transport';
 import type { ImageInput } from './image-input';
 import { PAYLOAD_LIMIT_BYTES, requestBytes } from './payload-limits';
 import { prepareImage } from './prepare-image';
@@ -37,7 +39,10 @@ export type AzureMlAuth =
   | { credential: TokenCredentialLike };
 
 export interface AzureMlDetectorClientOptions extends DetectorClientOptions {
-  /** The endpoint's scoring URI, e.g. `https://my-endpoint.westeurope.inference.ml.azure.com/score`. */
+  /**
+   * The endpoint's scoring URI, e.g. `https://my-endpoint.westeurope.inference.ml.azure.com/score`, or a Container
+   * Apps detector service's `<url>/score` (same body).
+   */
   scoringUri: string;
   auth: AzureMlAuth;
   /**
@@ -52,6 +57,8 @@ const WHAT = 'the Azure ML endpoint';
 export class AzureMlDetectorClient implements DetectorClient {
   readonly cloud = 'azure' as const;
   private readonly settings: ReturnType<typeof resolveClientOptions>;
+  /** Names the far end in messages. */
+  private readonly what: string;
   private readonly transport: HttpTransport;
   private readonly maxRequestBytes: number;
 
@@ -61,9 +68,16 @@ export class AzureMlDetectorClient implements DetectorClient {
       authProblem(options.auth),
       ...collectNumberProblems(options),
     ]);
-    this.settings = resolveClientOptions(options);
+    const target = coldStartTargetOfUrl(options.scoringUri);
+    this.what = target === 'containerApps' ? 'the Container Apps service' : WHAT;
+    this.settings = resolveClientOptions(options, target);
     this.maxRequestBytes = options.maxRequestBytes ?? PAYLOAD_LIMIT_BYTES.azure;
-    this.transport = new HttpTransport({ ...this.settings, what: WHAT });
+    this.transport = new HttpTransport({
+      ...this.settings,
+      what: this.what,
+      retryStatusCodes:
+        this.settings.coldStart.limitMs > 0 ? RETRY_STATUS_CODES_WITH_COLD_START_WAIT : RETRY_STATUS_CODES,
+    });
   }
 
   async detect(image: ImageInput, options: DetectOptions = {}): Promise<DetectionResult> {
@@ -71,17 +85,18 @@ export class AzureMlDetectorClient implements DetectorClient {
       maxRequestBytes: this.maxRequestBytes,
       requestBytes: (bytes) => requestBytes('azure', bytes),
     });
-    const deadline = AbortSignal.timeout(this.settings.deadlineMs);
-    const headers: Record<string, string> = { authorization: `Bearer ${await this.bearer()}` };
-    if (this.options.deployment) headers['azureml-model-deployment'] = this.options.deployment;
-    const answer = await this.transport.postJson(
-      this.options.scoringUri,
-      JSON.stringify({ image_base64: prepared.bytes.toString('base64') }),
-      headers,
-      deadline,
+    const body = JSON.stringify({ image_base64: prepared.bytes.toString('base64') });
+    const answer = await waitOutColdStart(
+      async () => {
+        const deadline = AbortSignal.timeout(this.settings.deadlineMs);
+        const headers: Record<string, string> = { authorization: `Bearer ${await this.bearer()}` };
+        if (this.options.deployment) headers['azureml-model-deployment'] = this.options.deployment;
+        return this.transport.postJson(this.options.scoringUri, body, headers, deadline, options.signal);
+      },
+      { ...this.settings.coldStart, what: this.what },
       options.signal,
     );
-    const result = parseDetectionResult(answer, WHAT);
+    const result = parseDetectionResult(answer, this.what);
     return prepared.downscaled ? toOriginalFrame(result, prepared.original) : result;
   }
 

@@ -7,8 +7,11 @@ import { ERROR_STATUS, type ErrorCode } from '../../inference-container/src/cont
  * - `throttled`: the platform itself throttled the call (e.g. SageMaker's ThrottlingException);
  * - `platform_error`: the platform answered with an error that carries no container error code;
  * - `invalid_response`: a 2xx answer that is not a DetectionResult;
- * - `deadline_exceeded`: the client's overall deadline passed (including retries);
- * - `network_error`: no HTTP answer at all (DNS, refused connection, reset socket).
+ * - `deadline_exceeded`: the client's deadline for an attempt passed (including its retries);
+ * - `network_error`: no HTTP answer at all (DNS, refused connection, reset socket);
+ * - `no_capacity`: the platform has nothing running to take the call — an on-demand deployment scaled to zero
+ *   (SageMaker inference component without copies, Cloud Run "no available instance");
+ * - `cold_start_timeout`: the endpoint was still warming up when `coldStartTimeoutMs` ran out.
  */
 export type ClientErrorCode =
   | 'unauthorized'
@@ -17,7 +20,9 @@ export type ClientErrorCode =
   | 'platform_error'
   | 'invalid_response'
   | 'deadline_exceeded'
-  | 'network_error';
+  | 'network_error'
+  | 'no_capacity'
+  | 'cold_start_timeout';
 
 export type DetectorErrorCode = ErrorCode | ClientErrorCode;
 
@@ -30,6 +35,8 @@ export interface DetectorErrorOptions {
   source: DetectorErrorSource;
   /** Whether sending the same request again later may succeed. Defaults from the code. */
   retryable?: boolean;
+  /** How long the answer asked the caller to wait (its Retry-After), in milliseconds. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -41,6 +48,8 @@ const RETRYABLE_CODES: ReadonlySet<DetectorErrorCode> = new Set<DetectorErrorCod
   'upstream_error',
   'deadline_exceeded',
   'network_error',
+  'no_capacity',
+  'cold_start_timeout',
 ]);
 
 export class DetectorError extends Error {
@@ -48,6 +57,8 @@ export class DetectorError extends Error {
   readonly status: number | undefined;
   readonly source: DetectorErrorSource;
   readonly retryable: boolean;
+  /** The answer's Retry-After in milliseconds, when it had one (SageMaker strips the container's). */
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: DetectorErrorCode, message: string, options: DetectorErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -56,6 +67,7 @@ export class DetectorError extends Error {
     this.status = options.status;
     this.source = options.source;
     this.retryable = options.retryable ?? RETRYABLE_CODES.has(code);
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   toJSON(): { code: DetectorErrorCode; message: string; status?: number; source: DetectorErrorSource } {
@@ -79,9 +91,15 @@ export function refuse(
 /**
  * Turns an error answer into a DetectorError. The container's JSON error `{"error": {"code", "message"}}` wins;
  * otherwise (a gateway's HTML, Google's `{"error": {"code": 401, "status": ...}}`, an empty body) the status
- * decides the code and the body's text, cut short, becomes the message.
+ * decides the code and the body's text, cut short, becomes the message — except a platform's "no available
+ * instance" / "no capacity" text (Cloud Run scaled to zero), which is `no_capacity` whatever the status.
  */
-export function errorFromResponse(status: number, bodyText: string, what: string): DetectorError {
+export function errorFromResponse(
+  status: number,
+  bodyText: string,
+  what: string,
+  retryAfterMs?: number,
+): DetectorError {
   let parsed: unknown;
   try {
     parsed = JSON.parse(bodyText);
@@ -91,15 +109,26 @@ export function errorFromResponse(status: number, bodyText: string, what: string
   const error = (parsed as { error?: { code?: unknown; message?: unknown; status?: unknown } } | undefined)?.error;
   const message = typeof error?.message === 'string' ? error.message : undefined;
   if (error && isContainerErrorCode(error.code)) {
-    return new DetectorError(error.code, message ?? error.code, { status, source: 'container' });
+    return new DetectorError(error.code, message ?? error.code, { status, source: 'container', retryAfterMs });
   }
   const detail = message ?? (typeof parsed === 'string' ? parsed : bodyText.trim().slice(0, 500));
   const text = `${what} answered HTTP ${status}${detail ? `: ${detail}` : ''}`;
-  return new DetectorError(codeForStatus(status), text, {
+  const noCapacity = isNoCapacityMessage(detail);
+  return new DetectorError(noCapacity ? 'no_capacity' : codeForStatus(status), text, {
     status,
     source: 'platform',
-    retryable: status === 429 || status >= 500,
+    retryable: noCapacity || status === 429 || status >= 500,
+    retryAfterMs,
   });
+}
+
+/**
+ * True for a platform's "nothing is running to take this request" text: SageMaker's "Inference Component has no
+ * capacity to process this request" and Cloud Run's "The request was aborted because there was no available
+ * instance" (sources in cold-start.ts).
+ */
+export function isNoCapacityMessage(text: string | undefined): boolean {
+  return /no capacity to process|no available instance/i.test(text ?? '');
 }
 
 /** The code for a status when the body names none. */

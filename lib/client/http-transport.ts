@@ -11,10 +11,19 @@ export interface HttpTransportOptions {
   maxRetryDelayMs: number;
   /** Names the far end in messages, e.g. "the Vertex AI endpoint". */
   what: string;
+  /**
+   * Statuses RetryAgent retries. Without 503 when a cold-start wait is on: a 503 (`not_ready`, a gateway with no
+   * instance ready) is then left to that wait, which reports it and runs up to `coldStartTimeoutMs`.
+   * @default RETRY_STATUS_CODES
+   */
+  retryStatusCodes?: number[];
 }
 
 /** Statuses worth another attempt: the container's `overloaded` and `not_ready`, and platform throttling. */
 export const RETRY_STATUS_CODES = [429, 503];
+
+/** What RetryAgent retries when a cold-start wait handles 503. */
+export const RETRY_STATUS_CODES_WITH_COLD_START_WAIT = [429];
 
 type RetryCallback = NonNullable<RetryHandler.RetryOptions['retry']>;
 
@@ -73,7 +82,7 @@ export class HttpTransport {
       retryAfter: true,
       // A detection has no side effects, so POST is safe to repeat.
       methods: ['POST'],
-      statusCodes: RETRY_STATUS_CODES,
+      statusCodes: options.retryStatusCodes ?? RETRY_STATUS_CODES,
       // Hand the last answer over once retries are spent, so its JSON error reaches the caller.
       throwOnError: false,
       retry: cancellableRetry,
@@ -95,6 +104,7 @@ export class HttpTransport {
     const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
     let status: number;
     let text: string;
+    let retryAfter: string | string[] | undefined;
     try {
       const response = await request(url, {
         method: 'POST',
@@ -104,6 +114,7 @@ export class HttpTransport {
         signal: combined,
       });
       status = response.statusCode;
+      retryAfter = response.headers['retry-after'];
       text = await response.body.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
@@ -119,7 +130,7 @@ export class HttpTransport {
         cause: error,
       });
     }
-    if (status < 200 || status > 299) throw errorFromResponse(status, text, what);
+    if (status < 200 || status > 299) throw errorFromResponse(status, text, what, retryAfterMs(retryAfter));
     try {
       return JSON.parse(text);
     } catch {

@@ -3,6 +3,7 @@
  * client-side checks (image type, payload limit, downscaling), retries and typed errors.
  */
 export * from './azure-ml-detector-client';
+export * from './cold-start';
 export * from './create-detector-client';
 export * from './detection-result';
 export * from './detector-client';

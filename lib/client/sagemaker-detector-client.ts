@@ -5,15 +5,20 @@
  *
  * The SDK is an optional peer dependency, loaded on first use.
  */
-import type { SageMakerRuntimeClient, SageMakerRuntimeClientConfig } from '@aws-sdk/client-sagemaker-runtime';
+import type {
+  InvokeEndpointCommand,
+  SageMakerRuntimeClient,
+  SageMakerRuntimeClientConfig,
+} from '@aws-sdk/client-sagemaker-runtime';
 import type { DetectionResult } from '../../inference-container/src/contract';
+import { waitOutColdStart } from './cold-start';
 import {
   resolveClientOptions,
   type DetectOptions,
   type DetectorClient,
   type DetectorClientOptions,
 } from './detector-client';
-import { DetectorError, codeForStatus, errorFromResponse } from './detector-error';
+import { DetectorError, codeForStatus, errorFromResponse, isNoCapacityMessage } from './detector-error';
 import { parseDetectionResult, toOriginalFrame } from './detection-result';
 import type { ImageInput } from './image-input';
 import { PAYLOAD_LIMIT_BYTES, requestBytes } from './payload-limits';
@@ -73,7 +78,11 @@ export class SageMakerDetectorClient implements DetectorClient {
         : `endpointName must be a SageMaker endpoint name (letters, digits, hyphens; ≤ 63), got ${JSON.stringify(options.endpointName)}`,
       ...collectNumberProblems(options),
     ]);
-    this.settings = resolveClientOptions(options);
+    // Only endpoints built on inference components scale to zero (and answer "no capacity").
+    this.settings = resolveClientOptions(
+      options,
+      options.inferenceComponentName ? 'sagemakerInferenceComponent' : 'alwaysOn',
+    );
     this.maxRequestBytes = options.maxRequestBytes ?? PAYLOAD_LIMIT_BYTES.aws;
   }
 
@@ -84,31 +93,18 @@ export class SageMakerDetectorClient implements DetectorClient {
     });
     const { InvokeEndpointCommand } = await import('@aws-sdk/client-sagemaker-runtime');
     const client = await this.sdkClient();
-    const deadline = AbortSignal.timeout(this.settings.deadlineMs);
-    const abortSignal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
-    let body: Uint8Array | undefined;
-    try {
-      const output = await client.send(
-        new InvokeEndpointCommand({
-          EndpointName: this.options.endpointName,
-          InferenceComponentName: this.options.inferenceComponentName,
-          Body: prepared.bytes,
-          ContentType: prepared.contentType,
-          Accept: 'application/json',
-        }),
-        { abortSignal },
-      );
-      body = output.Body;
-    } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      if (deadline.aborted) {
-        throw new DetectorError('deadline_exceeded', `${WHAT} did not answer within the client's deadline`, {
-          source: 'client',
-          cause: error,
-        });
-      }
-      throw toDetectorError(error);
-    }
+    const input = {
+      EndpointName: this.options.endpointName,
+      InferenceComponentName: this.options.inferenceComponentName,
+      Body: prepared.bytes,
+      ContentType: prepared.contentType,
+      Accept: 'application/json',
+    };
+    const body = await waitOutColdStart(
+      () => this.invokeOnce(client, new InvokeEndpointCommand(input), options.signal),
+      { ...this.settings.coldStart, what: WHAT },
+      options.signal,
+    );
     let parsed: unknown;
     try {
       parsed = JSON.parse(new TextDecoder().decode(body));
@@ -122,6 +118,28 @@ export class SageMakerDetectorClient implements DetectorClient {
     return prepared.downscaled ? toOriginalFrame(result, prepared.original) : result;
   }
 
+  /** One InvokeEndpoint (with the SDK's own retries) under a fresh deadline; its answer body. */
+  private async invokeOnce(
+    client: SageMakerRuntimeClient,
+    command: InvokeEndpointCommand,
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array | undefined> {
+    const deadline = AbortSignal.timeout(this.settings.deadlineMs);
+    const abortSignal = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    try {
+      return (await client.send(command, { abortSignal })).Body;
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (deadline.aborted) {
+        throw new DetectorError('deadline_exceeded', `${WHAT} did not answer within the client's deadline`, {
+          source: 'client',
+          cause: error,
+        });
+      }
+      throw toDetectorError(error);
+    }
+  }
+
   private sdkClient(): Promise<SageMakerRuntimeClient> {
     this.client ??= import('@aws-sdk/client-sagemaker-runtime').then(({ SageMakerRuntimeClient }) => {
       const client = new SageMakerRuntimeClient({
@@ -131,7 +149,9 @@ export class SageMakerDetectorClient implements DetectorClient {
         ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
         maxAttempts: this.settings.maxRetries + 1,
       });
-      client.middlewareStack.add(markContainerBackPressureRetryable, {
+      // With a cold-start wait on, the container's 503 not_ready is left to it (reported, up to coldStartTimeoutMs).
+      const statuses = this.settings.coldStart.limitMs > 0 ? [429] : [429, 503];
+      client.middlewareStack.add(markContainerBackPressureRetryable(statuses), {
         step: 'deserialize',
         priority: 'high',
         name: 'formDetectorRetryContainerBackPressure',
@@ -148,17 +168,18 @@ export class SageMakerDetectorClient implements DetectorClient {
 
 /**
  * SageMaker wraps the container's 429 `overloaded` / 503 `not_ready` in a ModelError (HTTP 424), which the SDK's
- * retry strategy treats as final. Mark those retryable — as throttling for 429 — so the SDK's own backoff retries
- * them within maxAttempts; every other ModelError stays final.
+ * retry strategy treats as final. Mark those of `statuses` retryable — as throttling for 429 — so the SDK's own
+ * backoff retries them within maxAttempts; every other ModelError stays final.
  */
 const markContainerBackPressureRetryable =
+  (statuses: number[]) =>
   <Args, Output>(next: (args: Args) => Promise<Output>) =>
   async (args: Args): Promise<Output> => {
     try {
       return await next(args);
     } catch (error) {
       const status = (error as { name?: string; OriginalStatusCode?: number }).OriginalStatusCode;
-      if ((error as { name?: string }).name === 'ModelError' && (status === 429 || status === 503)) {
+      if ((error as { name?: string }).name === 'ModelError' && status !== undefined && statuses.includes(status)) {
         Object.assign(error as object, { $retryable: { throttling: status === 429 } });
       }
       throw error;
@@ -205,12 +226,16 @@ export function toDetectorError(error: unknown): DetectorError {
       { source: 'client', retryable: network, cause: error },
     );
   }
-  const code = known ?? codeForStatus(status ?? 0);
+  // An inference component without copies (scaled to zero): ValidationError, HTTP 400, "Inference Component has no
+  // capacity to process this request. ApplicationAutoScaling may be in-progress (if configured) or try to increase
+  // the capacity by invoking UpdateInferenceComponentRuntimeConfig API." (sources in cold-start.ts).
+  const noCapacity = sdkError.name === 'ValidationError' && isNoCapacityMessage(sdkError.message);
+  const code = noCapacity ? 'no_capacity' : (known ?? codeForStatus(status ?? 0));
   const message = `${status ? `${WHAT} refused the call` : `could not call ${WHAT}`} (${sdkError.name ?? 'Error'}${status ? `, HTTP ${status}` : ''}): ${sdkError.message ?? String(error)}`;
   return new DetectorError(code, message, {
     status,
     source: status ? 'platform' : 'client',
-    retryable: code === 'throttled' || code === 'not_ready' || (status ?? 0) >= 500,
+    retryable: code === 'throttled' || code === 'not_ready' || code === 'no_capacity' || (status ?? 0) >= 500,
     cause: error,
   });
 }

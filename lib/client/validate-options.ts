@@ -10,7 +10,7 @@ export class DetectorClientOptionsError extends Error {
 
 export function collectNumberProblems(options: DetectorClientOptions): string[] {
   const problems: string[] = [];
-  const check = (name: keyof DetectorClientOptions, min: number, integer: boolean) => {
+  const check = (name: Exclude<keyof DetectorClientOptions, 'onWarmingUp'>, min: number, integer: boolean) => {
     const value = options[name];
     if (value === undefined) return;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
@@ -22,6 +22,10 @@ export function collectNumberProblems(options: DetectorClientOptions): string[] 
   check('initialRetryDelayMs', 0, false);
   check('maxRetryDelayMs', 0, false);
   check('maxRequestBytes', 1, true);
+  check('coldStartTimeoutMs', 0, false);
+  if (options.onWarmingUp !== undefined && typeof options.onWarmingUp !== 'function') {
+    problems.push('onWarmingUp must be a function');
+  }
   return problems;
 }
 

@@ -4,7 +4,9 @@
  * Google Application Default Credentials (cloud-platform scope).
  */
 import type { DetectionResult } from '../../inference-container/src/contract';
+import { waitOutColdStart } from './cold-start';
 import {
+  coldStartTargetOfUrl,
   resolveClientOptions,
   type DetectOptions,
   type DetectorClient,
@@ -12,7 +14,7 @@ import {
 } from './detector-client';
 import { DetectorError } from './detector-error';
 import { parseDetectionResult, toOriginalFrame } from './detection-result';
-import { HttpTransport } from './http-transport';
+import { HttpTransport, RETRY_STATUS_CODES, RETRY_STATUS_CODES_WITH_COLD_START_WAIT } from './http-transport';
 import type { ImageInput } from './image-input';
 import { PAYLOAD_LIMIT_BYTES, base64Length, requestBytes } from './payload-limits';
 import { prepareImage, type PreparedImage } from './prepare-image';
@@ -21,7 +23,8 @@ import { assertNoProblems, collectNumberProblems, urlProblem } from './validate-
 export interface VertexDetectorClientOptions extends DetectorClientOptions {
   /**
    * The dedicated endpoint's predict URL, e.g.
-   * `https://1234.us-central1-567.prediction.vertexai.goog/v1/projects/p/locations/us-central1/endpoints/1234:predict`.
+   * `https://1234.us-central1-567.prediction.vertexai.goog/v1/projects/p/locations/us-central1/endpoints/1234:predict`,
+   * or a Cloud Run detector service's `<url>/predict` (same body; pass an identity token as `accessToken`).
    */
   predictUrl: string;
   /**
@@ -45,6 +48,8 @@ const INSTANCE_BYTES = 20;
 export class VertexDetectorClient implements DetectorClient {
   readonly cloud = 'gcp' as const;
   private readonly settings: ReturnType<typeof resolveClientOptions>;
+  /** Names the far end in messages. */
+  private readonly what: string;
   private readonly transport: HttpTransport;
   private readonly maxRequestBytes: number;
   private readonly maxInstancesPerRequest: number;
@@ -59,10 +64,17 @@ export class VertexDetectorClient implements DetectorClient {
         ? `maxInstancesPerRequest must be an integer ≥ 1, got ${String(instances)}`
         : undefined,
     ]);
-    this.settings = resolveClientOptions(options);
+    const target = coldStartTargetOfUrl(options.predictUrl);
+    this.what = target === 'cloudRun' ? 'the Cloud Run service' : WHAT;
+    this.settings = resolveClientOptions(options, target);
     this.maxRequestBytes = options.maxRequestBytes ?? PAYLOAD_LIMIT_BYTES.gcp;
     this.maxInstancesPerRequest = options.maxInstancesPerRequest ?? 4;
-    this.transport = new HttpTransport({ ...this.settings, what: WHAT });
+    this.transport = new HttpTransport({
+      ...this.settings,
+      what: this.what,
+      retryStatusCodes:
+        this.settings.coldStart.limitMs > 0 ? RETRY_STATUS_CODES_WITH_COLD_START_WAIT : RETRY_STATUS_CODES,
+    });
     this.token = tokenSource(options.accessToken);
   }
 
@@ -109,7 +121,15 @@ export class VertexDetectorClient implements DetectorClient {
     return batches;
   }
 
-  private async predict(batch: PreparedImage[], options: DetectOptions): Promise<DetectionResult[]> {
+  private predict(batch: PreparedImage[], options: DetectOptions): Promise<DetectionResult[]> {
+    return waitOutColdStart(
+      () => this.predictOnce(batch, options),
+      { ...this.settings.coldStart, what: this.what },
+      options.signal,
+    );
+  }
+
+  private async predictOnce(batch: PreparedImage[], options: DetectOptions): Promise<DetectionResult[]> {
     const deadline = AbortSignal.timeout(this.settings.deadlineMs);
     const token = await this.getToken(options.signal ? AbortSignal.any([deadline, options.signal]) : deadline);
     const body = JSON.stringify({
@@ -125,12 +145,12 @@ export class VertexDetectorClient implements DetectorClient {
     if (!Array.isArray(answer?.predictions) || answer.predictions.length !== batch.length) {
       throw new DetectorError(
         'invalid_response',
-        `${WHAT} answered without ${batch.length} prediction(s) in "predictions"`,
+        `${this.what} answered without ${batch.length} prediction(s) in "predictions"`,
         { source: 'platform', retryable: false },
       );
     }
     return answer.predictions.map((prediction: unknown, index) => {
-      const result = parseDetectionResult(prediction, `${WHAT} (predictions[${index}])`);
+      const result = parseDetectionResult(prediction, `${this.what} (predictions[${index}])`);
       return batch[index].downscaled ? toOriginalFrame(result, batch[index].original) : result;
     });
   }

@@ -9,6 +9,9 @@
  * - an unknown endpoint name is a 400 `ValidationError`; an endpoint declared with inference components refuses
  *   calls without the `X-Amzn-SageMaker-Inference-Component` header, as SageMaker does;
  * - `controls.throttleNext = n` answers the next n calls with SageMaker's own ThrottlingException;
+ * - `controls.noCapacityNext = n` answers the next n calls naming an inference component as SageMaker does while
+ *   the component has no copies (scaled to zero): HTTP 400 `ValidationError` "Inference Component has no capacity
+ *   to process this request. …" (the text quoted in the AWS ML blog on scale-to-zero, Dec 2024);
  * - records every request (method, path, headers, body) for assertions.
  * It checks that a SigV4 Authorization header is present but does not verify signatures.
  */
@@ -26,6 +29,11 @@ export interface SageMakerStandInOptions {
 export interface SageMakerStandInControls {
   /** Answer the next n invocations with SageMaker's own ThrottlingException (HTTP 400), without calling the container. */
   throttleNext: number;
+  /**
+   * Answer the next n invocations that name an inference component with SageMaker's no-capacity ValidationError
+   * (HTTP 400), without calling the container — an inference component scaled to zero, waking up.
+   */
+  noCapacityNext: number;
 }
 
 export interface RecordedInvocation {
@@ -48,10 +56,15 @@ export interface SageMakerStandIn {
 
 const ACCOUNT = '123456789012';
 
+/** InvokeEndpoint's answer while an inference component has no copies. */
+export const NO_CAPACITY_MESSAGE =
+  'Inference Component has no capacity to process this request. ApplicationAutoScaling may be in-progress ' +
+  '(if configured) or try to increase the capacity by invoking UpdateInferenceComponentRuntimeConfig API.';
+
 export async function startSageMakerRuntimeStandIn(options: SageMakerStandInOptions): Promise<SageMakerStandIn> {
   const endpoints = options.endpoints ?? { 'form-detector': [] };
   const requests: RecordedInvocation[] = [];
-  const controls: SageMakerStandInControls = { throttleNext: 0 };
+  const controls: SageMakerStandInControls = { throttleNext: 0, noCapacityNext: 0 };
 
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -100,6 +113,10 @@ export async function startSageMakerRuntimeStandIn(options: SageMakerStandInOpti
         'ValidationError',
         `Inference component ${String(component)} not found on endpoint ${name}.`,
       );
+    }
+    if (component && controls.noCapacityNext > 0) {
+      controls.noCapacityNext -= 1;
+      return awsError(400, 'ValidationError', NO_CAPACITY_MESSAGE);
     }
     if (controls.throttleNext > 0) {
       controls.throttleNext -= 1;

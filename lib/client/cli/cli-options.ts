@@ -26,8 +26,16 @@ Options:
                                  gcp: OAuth access token, default GOOGLE_OAUTH_ACCESS_TOKEN
   --deployment <name>            azure: send to this deployment instead of the traffic split
   --max-retries <n>              retries on 429/503 with backoff honouring Retry-After (default 3)
-  --timeout <seconds>            overall deadline per image, retries included (default 180)
+  --timeout <seconds>            deadline per attempt at an image, retries included (default 180)
+  --cold-start-timeout <seconds> how long to wait while a deployment scaled to zero warms up ("no capacity",
+                                 503 model loading), printing a "warming up" line; 0 = do not wait. Default:
+                                 900 with --inference-component, 600 for *.run.app (Cloud Run), 720 for
+                                 *.azurecontainerapps.io (Container Apps), else 0
   -h, --help                     this text
+
+Cold start: an on-demand endpoint (SageMaker inference component, Cloud Run, Container Apps) at zero takes minutes
+to answer its first request; form-detect waits with "warming up: <reason>, waited Ns (limit Ms)…" on stderr, up to
+--cold-start-timeout, then fails that image with cold_start_timeout. Keep minimum capacity ≥ 1 to never wait.
 
 Exit status: 0 when every image succeeded, 1 when any failed (the reason is in the summary and the records),
 2 on a usage error.
@@ -36,6 +44,9 @@ Examples:
   # AWS SageMaker (a classic endpoint, then one built on inference components)
   form-detect --cloud aws --region us-east-1 --endpoint form-detector --image scan.png
   form-detect --cloud aws --endpoint form-detector --inference-component form-detector-ic --image ./scans --out boxes.jsonl
+
+  # AWS, on-demand (scale to zero): wait up to 20 minutes for the inference component to wake up
+  form-detect --cloud aws --endpoint form-detector --inference-component form-detector-ic --cold-start-timeout 1200 --image scan.png
 
   # GCP Vertex AI (dedicated endpoint)
   GOOGLE_OAUTH_ACCESS_TOKEN=$(gcloud auth print-access-token) form-detect --cloud gcp \\
@@ -70,6 +81,7 @@ export interface CliOptions {
   deployment?: string;
   maxRetries?: number;
   timeoutSeconds?: number;
+  coldStartTimeoutSeconds?: number;
 }
 
 const OPTIONS = {
@@ -86,6 +98,7 @@ const OPTIONS = {
   deployment: { type: 'string' },
   'max-retries': { type: 'string' },
   timeout: { type: 'string' },
+  'cold-start-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -132,6 +145,14 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
       problems.push(`--timeout must be a number of seconds > 0, got "${values.timeout}"`);
     }
   }
+  let coldStartTimeoutSeconds: number | undefined;
+  const coldStart = values['cold-start-timeout'];
+  if (coldStart !== undefined) {
+    coldStartTimeoutSeconds = Number(coldStart);
+    if (coldStart.trim() === '' || !Number.isFinite(coldStartTimeoutSeconds) || coldStartTimeoutSeconds < 0) {
+      problems.push(`--cold-start-timeout must be a number of seconds ≥ 0 (0 = do not wait), got "${coldStart}"`);
+    }
+  }
 
   let out: CliOptions['out'];
   if (values.out !== undefined) {
@@ -171,5 +192,6 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     deployment: values.deployment,
     maxRetries,
     timeoutSeconds,
+    coldStartTimeoutSeconds,
   };
 }

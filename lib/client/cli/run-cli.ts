@@ -10,6 +10,7 @@ import { collectImages } from './collect-images';
 import { HELP, UsageError, parseCliOptions, type CliOptions } from './cli-options';
 import { Progress, type TextSink } from './progress';
 import { formatSummaryTable } from './summary-table';
+import { WarmingUpReporter } from './warming-up';
 
 export interface CliIo {
   stdout: TextSink;
@@ -44,8 +45,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 
   let client: DetectorClient;
+  const warmingUp = new WarmingUpReporter(io.stderr);
   try {
-    client = clientFor(options, io.env);
+    client = clientFor(options, io.env, warmingUp);
   } catch (error) {
     io.stderr.write(`form-detect: ${(error as Error).message}\n`);
     return EXIT.usage;
@@ -65,6 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         options.overlayDir && join(options.overlayDir, overlayNames[index]),
       );
       const record = records[index];
+      warmingUp.done(record.ok);
       progress?.tick(
         record.file,
         record.ok,
@@ -75,6 +78,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     await Promise.all(Array.from({ length: Math.min(options.concurrency, files.length) }, worker));
   } finally {
+    warmingUp.done(false);
     await client.close();
   }
 
@@ -119,10 +123,14 @@ async function detectOne(
   }
 }
 
-function clientFor(options: CliOptions, env: NodeJS.ProcessEnv): DetectorClient {
+function clientFor(options: CliOptions, env: NodeJS.ProcessEnv, warmingUp: WarmingUpReporter): DetectorClient {
   const common: DetectorClientOptions = {
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     ...(options.timeoutSeconds !== undefined ? { deadlineMs: Math.round(options.timeoutSeconds * 1000) } : {}),
+    ...(options.coldStartTimeoutSeconds !== undefined
+      ? { coldStartTimeoutMs: Math.round(options.coldStartTimeoutSeconds * 1000) }
+      : {}),
+    onWarmingUp: warmingUp.report,
   };
   switch (options.cloud) {
     case 'aws':
