@@ -48,6 +48,8 @@ describe('form-detect CLI', () => {
     expect(stdout).toMatch(/form-detect --cloud aws .*--endpoint form-detector/);
     expect(stdout).toMatch(/form-detect --cloud gcp/);
     expect(stdout).toMatch(/form-detect --cloud azure/);
+    expect(stdout).toMatch(/--cold-start-timeout <seconds>/);
+    expect(stdout).toMatch(/warming up: <reason>, waited Ns \(limit Ms\)…/);
   });
 
   it('exits 2 naming every usage problem', async () => {
@@ -58,6 +60,9 @@ describe('form-detect CLI', () => {
     expect(stderr).toMatch(/--image is required/);
     expect(stderr).toMatch(/--concurrency must be an integer ≥ 1/);
     expect((await run(['--bogus'])).stderr).toMatch(/Unknown option '--bogus'/);
+    expect(
+      (await run(['--cloud', 'aws', '--endpoint', 'e', '--image', 'x.png', '--cold-start-timeout', 'soon'])).stderr,
+    ).toMatch(/--cold-start-timeout must be a number of seconds ≥ 0 \(0 = do not wait\), got "soon"/);
     const azureWithoutKey = await run(['--cloud', 'azure', '--endpoint', 'https://x/score', '--image', '/tmp']);
     expect(azureWithoutKey.stderr).toMatch(/azure needs credentials: --key \(or AZURE_ML_KEY\)/);
   });

@@ -165,6 +165,39 @@ describe('SageMaker end to end', () => {
     expect([overlay.width, overlay.height]).toEqual([620, 877]);
   });
 
+  it('the CLI (a process) on a scaled-to-zero inference component prints "warming up" and succeeds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'form-detect-e2e-'));
+    await writeFile(join(dir, 'scan.png'), await makeImage(300, 200));
+    const before = sagemaker.requests.length;
+    sagemaker.controls.noCapacityNext = 2;
+    const run = await runCliProcess(
+      [
+        '--cloud',
+        'aws',
+        '--endpoint',
+        'form-detector-ic-endpoint',
+        '--inference-component',
+        'form-detector-ic',
+        '--cold-start-timeout',
+        '60',
+        '--image',
+        join(dir, 'scan.png'),
+      ],
+      { ...AWS_ENV, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url },
+    );
+    expect(run.code).toBe(0);
+    // Not a terminal: one plain line at the first report (the next comes only after 30 s), then the end of it.
+    expect(run.stderr).toMatch(
+      /^warming up: the inference component has no copy running \(scaled to zero\); SageMaker is starting one, waited 0s \(limit 60s\)…$/m,
+    );
+    expect(run.stderr.match(/^warming up:/gm)).toHaveLength(1);
+    expect(run.stderr).toMatch(/^warmed up: the endpoint answered after [\d.]+s$/m);
+    expect(run.stderr).toMatch(/scan\.png\s+2\s+\d+\s+ok/);
+    expect(sagemaker.requests.slice(before).map((request) => request.status)).toEqual([400, 400, 200]);
+    const [record] = JSON.parse(run.stdout) as DetectionRecord[];
+    expect(record).toMatchObject({ ok: true, result: { count: 2, image_size: { width: 300, height: 200 } } });
+  });
+
   it('the CLI exits 1 naming the reason per failed file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'form-detect-e2e-'));
     await writeFile(join(dir, 'good.png'), await makeImage(100, 100));
