@@ -3,13 +3,7 @@
  * arithmetic on images of known sizes, and every 4xx of the contract.
  */
 import { connect } from 'node:net';
-import {
-  call,
-  controlStandIn,
-  postJson,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller-process';
+import { call, controlStandIn, postJson, startController, type ControllerProcess } from './helpers/controller-process';
 import { headerOnlyPng, jpeg, jpegWithOrientation6, png, webp } from './helpers/images';
 
 const RAW = '{"applicant_fields": [{"bbox": [100, 200, 500, 250]}, {"bbox": [0, 0, 1000, 1000]}], "count": 2}';
