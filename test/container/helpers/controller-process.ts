@@ -80,10 +80,40 @@ export interface StartOptions {
 }
 
 const running = new Set<ChildProcess>();
+/** Every stand-in vLLM started by a test controller, by pid: each leads its own process group. */
+const vllmPids = new Set<number>();
 afterAll(async () => {
-  for (const proc of running) proc.kill('SIGKILL');
+  // SIGTERM lets a controller drain and take its vLLM process group down with it; SIGKILL cannot be forwarded, so
+  // it comes only after a grace period, and then every vLLM group a test started is killed directly.
+  await Promise.all(
+    [...running].map(async (proc) => {
+      const exited = new Promise((done) => proc.once('exit', done));
+      proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))]);
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    }),
+  );
+  for (const pid of vllmPids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   await agent.close();
-});
+}, 30_000);
+
+function vllmStartsIn(argvFile: string): Array<{ pid: number; argv: string[] }> {
+  const starts = existsSync(argvFile)
+    ? readFileSync(argvFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { pid: number; argv: string[] })
+    : [];
+  for (const start of starts) vllmPids.add(start.pid);
+  return starts;
+}
 
 export async function startController(options: StartOptions = {}): Promise<ControllerProcess> {
   assertBuilt();
@@ -126,6 +156,7 @@ export async function startController(options: StartOptions = {}): Promise<Contr
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     proc.once('exit', (code, signal) => {
       running.delete(proc);
+      vllmStartsIn(argvFile);
       done({ code, signal });
     }),
   );
@@ -138,13 +169,7 @@ export async function startController(options: StartOptions = {}): Promise<Contr
     logs,
     argvFile,
     exited,
-    vllmStarts: () =>
-      existsSync(argvFile)
-        ? readFileSync(argvFile, 'utf8')
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line) as { pid: number; argv: string[] })
-        : [],
+    vllmStarts: () => vllmStartsIn(argvFile),
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       return exited;
