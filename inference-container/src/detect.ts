@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import type { Admission } from './admission';
 import type { DetectedBox, DetectionResult } from './contract';
 import { ApiError, notReady } from './errors';
-import { decodeBase64Image, inspectImage, toModelImage, type InspectedImage } from './image';
+import { decodeBase64Image, inspectImage, toModelImage, type InspectedImage, type ModelImage } from './image';
 import { parseModelOutput, type Box } from './parse-output';
 import { SYSTEM_PROMPT, USER_PROMPT } from './prompt';
 
@@ -68,6 +68,20 @@ export function chatRequestTemplate(servedModel: string, maxNewTokens: number): 
   return [Buffer.from(head), Buffer.from(tail)];
 }
 
+/**
+ * The chat request for one image: its data URI (a megabyte or more of base64) spliced into the pre-serialized
+ * template rather than passed through JSON.stringify — base64 and the `data:` prefix hold no character JSON must
+ * escape — and written as separate buffers, so the base64 string is never joined into (and copied as) a new one.
+ */
+export function chatRequestBody([head, tail]: [Buffer, Buffer], image: ModelImage): Buffer {
+  return Buffer.concat([
+    head,
+    Buffer.from(`data:${image.mimeType};base64,`, 'ascii'),
+    Buffer.from(image.base64, 'ascii'),
+    tail,
+  ]);
+}
+
 export class Detector {
   private readonly pool: Pool;
   private readonly requestHead: Buffer;
@@ -111,7 +125,7 @@ export class Detector {
             ? new ApiError(error.code, `${inputs[index].label}: ${error.message}`)
             : error;
         }
-        const raw = await this.complete(modelImage.dataUri, signal);
+        const raw = await this.complete(modelImage, signal);
         results.push(buildResult(raw, image.width, image.height));
       }
       return results;
@@ -150,10 +164,8 @@ export class Detector {
   }
 
   /** One greedy chat completion; vLLM errors and deaths become 502, the deadline 504. */
-  private async complete(dataUri: string, signal: AbortSignal): Promise<string> {
-    // The data URI (a megabyte or more of base64) is spliced into a pre-serialized request rather than passed
-    // through JSON.stringify: base64 and the data: prefix hold no character JSON must escape.
-    const body = Buffer.concat([this.requestHead, Buffer.from(dataUri, 'latin1'), this.requestTail]);
+  private async complete(image: ModelImage, signal: AbortSignal): Promise<string> {
+    const body = chatRequestBody([this.requestHead, this.requestTail], image);
     let response;
     try {
       response = await this.pool.request({

@@ -8,6 +8,10 @@ import sharp from 'sharp';
 import { MAX_IMAGE_PIXELS } from './contract';
 import { invalidImage, invalidRequest } from './errors';
 
+// One libvips thread per image: libuv already runs up to four resizes side by side, and more threads than cores
+// starve the event loop that answers health checks.
+sharp.concurrency(1);
+
 export type ImageType = 'png' | 'jpeg' | 'webp';
 
 const MIME: Record<ImageType, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
@@ -134,18 +138,21 @@ export function inspectImage(bytes: Buffer, base64?: string): InspectedImage {
 }
 
 export interface ModelImage {
-  dataUri: string;
+  /** e.g. image/png: the data URI's media type. */
+  mimeType: string;
+  /** Standard base64 of the image (kept apart from the `data:` prefix so it is never copied into a joined string). */
+  base64: string;
   /** Whether sharp re-encoded the image (downscale and/or EXIF rotation). */
   transformed: boolean;
 }
 
-/** The image as the model gets it: at most `maxSide` px on its long side, upright, as a data URI. */
+/** The image as the model gets it: at most `maxSide` px on its long side, upright, base64-encoded. */
 export async function toModelImage(image: InspectedImage, maxSide: number): Promise<ModelImage> {
   const needsResize = Math.max(image.width, image.height) > maxSide;
   const needsRotation = image.orientation > 1;
   if (!needsResize && !needsRotation) {
     const base64 = image.base64 ?? image.bytes.toString('base64');
-    return { dataUri: `data:${MIME[image.type]};base64,${base64}`, transformed: false };
+    return { mimeType: MIME[image.type], base64, transformed: false };
   }
   let pipeline = sharp(image.bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
     .rotate()
@@ -162,5 +169,5 @@ export async function toModelImage(image: InspectedImage, maxSide: number): Prom
   } catch (error) {
     throw invalidImage(`the image could not be decoded (${(error as Error).message}): ${SEND_INSTEAD}`);
   }
-  return { dataUri: `data:${MIME[image.type]};base64,${output.toString('base64')}`, transformed: true };
+  return { mimeType: MIME[image.type], base64: output.toString('base64'), transformed: true };
 }

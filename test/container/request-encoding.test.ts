@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chatRequestTemplate } from '../../inference-container/src/detect';
+import { chatRequestBody, chatRequestTemplate } from '../../inference-container/src/detect';
 import { decodeBase64Image } from '../../inference-container/src/image';
 import { SYSTEM_PROMPT, USER_PROMPT } from '../../inference-container/src/prompt';
 
@@ -41,9 +41,10 @@ describe('base64 intake', () => {
 
 describe('the chat request sent to vLLM', () => {
   test('the pre-serialized template around the image URL is exactly what JSON.stringify would send', () => {
-    const dataUri = `data:image/png;base64,${randomBytes(999).toString('base64')}`;
-    const [head, tail] = chatRequestTemplate('pdfme-form-field-detector-lora', 2048);
-    const spliced = Buffer.concat([head, Buffer.from(dataUri, 'latin1'), tail]).toString('utf8');
+    const base64 = randomBytes(999).toString('base64');
+    const dataUri = `data:image/png;base64,${base64}`;
+    const template = chatRequestTemplate('pdfme-form-field-detector-lora', 2048);
+    const spliced = chatRequestBody(template, { mimeType: 'image/png', base64, transformed: false }).toString('utf8');
     const expected = JSON.stringify({
       model: 'pdfme-form-field-detector-lora',
       temperature: 0,
