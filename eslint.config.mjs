@@ -11,6 +11,7 @@ export default tseslint.config(
       'dist/**',
       'cdk.out/**',
       'cdktf.out/**',
+      '.synth-compare/**',
       'coverage/**',
       'inference-container/dist/**',
       'inference-container/node_modules/**',

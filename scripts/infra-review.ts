@@ -6,10 +6,9 @@
 import { basename, dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import {
-  CLOUD_NAMES,
+  costComparisonRows,
   formatUsd,
   HOURS_PER_MONTH,
-  monthlyCostAtBusyHours,
   SUMMARY_METADATA_KEY,
   type DeploymentSummary,
 } from '../lib/core';
@@ -214,27 +213,27 @@ export function reviewTerraform(file: string, displayFile = file): StackReview {
 // ---------------------------------------------------------------------------------------------------------------
 // Markdown
 
-export function renderReview(stacks: readonly StackReview[], busyHoursPerDay = 8): string {
+export function renderReview(
+  stacks: readonly StackReview[],
+  busyHoursPerDay = 8,
+  /** Deployments of the other mode, synthesized only for the cost comparison. */
+  comparison: readonly DeploymentSummary[] = [],
+): string {
   const lines: string[] = ['# Infrastructure review', ''];
   lines.push(
     'Generated from the synthesized output by `npm run review`. Costs are list-price estimates ' +
       `(${HOURS_PER_MONTH} h a month); check each cloud's pricing page before committing.`,
     '',
   );
-  const all = stacks.flatMap((s) => s.deployments);
+  const all = [...stacks.flatMap((s) => s.deployments), ...comparison];
   if (all.length > 0) {
-    lines.push('## Cost at a glance', '');
-    lines.push(
-      `| cloud | service | mode | GPU instance | min–max | $/h per instance | monthly at min (24 h) | monthly at max (24 h) | monthly at ${busyHoursPerDay} busy h/day | cold start |`,
-    );
-    lines.push('|---|---|---|---|---|---|---|---|---|---|');
-    for (const d of all) {
-      const busy = formatUsd(monthlyCostAtBusyHours(d, busyHoursPerDay));
-      lines.push(
-        `| ${CLOUD_NAMES[d.cloud]} | ${d.service} | ${d.mode} | ${instanceText(d)} | ${d.minCapacity}–${d.maxCapacity} | ` +
-          `${formatUsd(d.hourlyUsdPerInstance)} | ${formatUsd(d.monthlyUsdAtMinCapacity)} | ${formatUsd(d.monthlyUsdAtMaxCapacity)} | ${busy} | ${d.coldStart} |`,
-      );
+    lines.push('## Cost per cloud and mode', '');
+    if (comparison.length > 0) {
+      lines.push('Rows of the mode not deployed from this output were synthesized for comparison only.', '');
     }
+    const [header, ...rows] = costComparisonRows(all, busyHoursPerDay);
+    lines.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
+    for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
     lines.push('');
   }
   for (const stack of stacks) {

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReview, reviewCloudFormation, reviewTerraform, type StackReview } from './infra-review';
+import { readCdkAssembly, readCdktfOutput } from './synthesized-summaries';
 
 const root = resolve(__dirname, '..', '..');
 const { values, positionals } = parseArgs({
@@ -47,9 +48,17 @@ if (existsSync(tfStacks)) {
     if (existsSync(file)) stacks.push(reviewTerraform(file, relative(root, file)));
   }
 }
+// The other mode, synthesized by `npm run synth` for the cost comparison only.
+const compareDir = resolve(root, '.synth-compare');
+const comparison = existsSync(compareDir)
+  ? readdirSync(compareDir).flatMap((mode) => [
+      ...readCdkAssembly(join(compareDir, mode, 'cdk.out')).flatMap((s) => s.summaries),
+      ...readCdktfOutput(join(compareDir, mode, 'cdktf.out')).flatMap((s) => s.summaries),
+    ])
+  : [];
 if (stacks.length === 0) {
   console.error('Nothing synthesized was found; run `npm run synth` first (or drop --no-synth).');
   process.exit(1);
 }
-writeFileSync(outFile, renderReview(stacks, busyHours) + '\n');
+writeFileSync(outFile, renderReview(stacks, busyHours, comparison) + '\n');
 console.log(`\nInfra review written to ${relative(process.cwd(), outFile) || outFile}`);

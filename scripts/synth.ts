@@ -1,10 +1,22 @@
 /**
  * `npm run synth [aws|gcp|azure]`: synthesizes the clouds offline with no credentials (the real `cdk synth` and
  * `cdktf synth`), then prints where the output went and what each stack deploys, read back from that output.
+ *
+ * The mode picked by FORM_DETECTOR_MODE (default always-on) goes to cdk.out/ and cdktf.out/, where `cdk deploy`
+ * and `cdktf deploy` read it. The other mode is synthesized too, into .synth-compare/, so the cost table compares
+ * always-on with on-demand as each would really be configured (SYNTH_COMPARE=0 skips it).
  */
 import { spawnSync } from 'node:child_process';
-import { relative, resolve } from 'node:path';
-import { formatSummaries, type Cloud } from '../lib/core';
+import { join, relative, resolve } from 'node:path';
+import {
+  DEPLOYMENT_MODE_ENV,
+  DEPLOYMENT_MODES,
+  formatCostComparison,
+  formatSummaries,
+  resolveDeploymentMode,
+  type Cloud,
+  type DeploymentMode,
+} from '../lib/core';
 import { readCdkAssembly, readCdktfOutput, type SynthesizedStack } from './synthesized-summaries';
 
 const root = resolve(__dirname, '..', '..');
@@ -21,9 +33,18 @@ if (unknown.length > 0) {
   console.error(`Unknown cloud ${unknown.join(', ')}; use aws, gcp or azure (or nothing for all three).`);
   process.exit(2);
 }
+let mode: DeploymentMode;
+try {
+  mode = resolveDeploymentMode({ env: process.env[DEPLOYMENT_MODE_ENV] });
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+const compare = process.env.SYNTH_COMPARE !== '0';
+const COMPARE_DIR = '.synth-compare';
 
 // Offline, no credentials, no telemetry: nothing here needs an account.
-const env: NodeJS.ProcessEnv = {
+const baseEnv: NodeJS.ProcessEnv = {
   ...process.env,
   CHECKPOINT_DISABLE: '1',
   DISABLE_VERSION_CHECK: '1',
@@ -32,7 +53,7 @@ const env: NodeJS.ProcessEnv = {
   CI: process.env.CI ?? 'true',
 };
 
-function run(title: string, command: string, args: string[]): void {
+function run(title: string, command: string, args: string[], env: NodeJS.ProcessEnv): void {
   console.log(`\n▶ ${title}: ${[command, ...args].join(' ')}`);
   const bin = resolve(root, 'node_modules', '.bin', command);
   const result = spawnSync(bin, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -42,36 +63,49 @@ function run(title: string, command: string, args: string[]): void {
   }
 }
 
-const stacks: SynthesizedStack[] = [];
-if (clouds.includes('aws')) {
-  // `npm run synth` has just built; --build '' skips cdk.json's build step so it does not run twice.
-  run('AWS (CDK)', 'cdk', [
-    'synth',
-    '--quiet',
-    '--no-notices',
-    '--no-version-reporting',
-    '--build',
-    '',
-    '--output',
-    'cdk.out',
-  ]);
-  stacks.push(...readCdkAssembly(resolve(root, 'cdk.out')));
-}
-if (clouds.includes('gcp') || clouds.includes('azure')) {
-  run('GCP and Azure (CDKTF)', 'cdktf', ['synth', '--output', 'cdktf.out']);
-  stacks.push(...readCdktfOutput(resolve(root, 'cdktf.out')));
+/** Synthesizes the requested clouds in one mode into cdkOut / cdktfOut and reads their summaries back. */
+function synthesize(synthMode: DeploymentMode, cdkOut: string, cdktfOut: string): SynthesizedStack[] {
+  const env = { ...baseEnv, [DEPLOYMENT_MODE_ENV]: synthMode };
+  const stacks: SynthesizedStack[] = [];
+  if (clouds.includes('aws')) {
+    // `npm run synth` has just built; --build '' skips cdk.json's build step so it does not run twice.
+    const args = ['synth', '--quiet', '--no-notices', '--no-version-reporting', '--build', '', '--output', cdkOut];
+    run(`AWS (CDK), ${synthMode}`, 'cdk', args, env);
+    stacks.push(...readCdkAssembly(resolve(root, cdkOut)));
+  }
+  if (clouds.includes('gcp') || clouds.includes('azure')) {
+    run(`GCP and Azure (CDKTF), ${synthMode}`, 'cdktf', ['synth', '--output', cdktfOut], env);
+    stacks.push(...readCdktfOutput(resolve(root, cdktfOut)));
+  }
+  return stacks;
 }
 
-console.log('\nSynthesized:');
+const stacks = synthesize(mode, 'cdk.out', 'cdktf.out');
+const other = DEPLOYMENT_MODES.find((m) => m !== mode) as DeploymentMode;
+const otherStacks = compare
+  ? synthesize(other, join(COMPARE_DIR, other, 'cdk.out'), join(COMPARE_DIR, other, 'cdktf.out'))
+  : [];
+
+const inScope = (list: SynthesizedStack[]) =>
+  list.flatMap((s) => s.summaries).filter((summary) => clouds.includes(summary.cloud));
+
+console.log(`\nSynthesized (${mode}; deploy with \`cdk deploy\` / \`cdktf deploy\`):`);
 for (const stack of stacks) {
-  const inScope = stack.summaries.filter((s) => clouds.includes(s.cloud));
-  if (inScope.length === 0 && stack.summaries.length > 0) continue;
+  const summaries = stack.summaries.filter((s) => clouds.includes(s.cloud));
+  if (summaries.length === 0 && stack.summaries.length > 0) continue;
   console.log(`\n${relative(root, stack.file)}`);
-  console.log(formatSummaries(inScope, busyHoursPerDay));
+  console.log(formatSummaries(summaries, busyHoursPerDay));
 }
-const missing = clouds.filter((c) => !stacks.some((s) => s.summaries.some((d) => d.cloud === c)));
+const missing = clouds.filter((c) => !inScope(stacks).some((d) => d.cloud === c));
 if (missing.length > 0) {
   console.error(`\n✖ No ${missing.join(', ')} deployment was found in the synthesized output.`);
   process.exit(1);
 }
-console.log('\nCosts are estimates from list prices (see lib/core/gpu-catalog.ts for sources and dates).');
+if (compare) {
+  console.log(`\nCost per cloud and mode (${other} synthesized into ${COMPARE_DIR}/${other}/ for the comparison):\n`);
+  console.log(formatCostComparison([...inScope(stacks), ...inScope(otherStacks)], busyHoursPerDay));
+}
+console.log(
+  `\nCosts are list-price estimates (see lib/core/gpu-catalog.ts and on-demand.ts for sources and dates); ` +
+    `BUSY_HOURS_PER_DAY=${busyHoursPerDay}.`,
+);

@@ -90,6 +90,52 @@ export function monthlyCostAtBusyHours(summary: DeploymentSummary, busyHoursPerD
   return Math.round(monthly * 100) / 100;
 }
 
+/** Monthly cost with at least one instance running around the clock (what an idle-free month costs). */
+export function monthlyCostAlwaysOn(summary: DeploymentSummary): number {
+  return Math.round(summary.hourlyUsdPerInstance * Math.max(1, summary.minCapacity) * HOURS_PER_MONTH * 100) / 100;
+}
+
+/**
+ * The cost table per cloud and mode — hourly GPU price, monthly around the clock, monthly at `busyHoursPerDay`,
+ * and the cold start — as rows of cells (header first), for plain text or Markdown.
+ */
+export function costComparisonRows(summaries: readonly DeploymentSummary[], busyHoursPerDay: number): string[][] {
+  const order = (s: DeploymentSummary) => `${s.cloud}/${s.mode === 'always-on' ? 0 : 1}`;
+  return [
+    [
+      'cloud',
+      'mode',
+      'service',
+      'GPU instance',
+      'min–max',
+      '$/h',
+      'month, 24 h',
+      `month, ${busyHoursPerDay} busy h/day`,
+      'cold start',
+    ],
+    ...[...summaries]
+      .sort((a, b) => order(a).localeCompare(order(b)))
+      .map((s) => [
+        CLOUD_NAMES[s.cloud],
+        s.mode,
+        s.service,
+        `${s.instanceType}${s.acceleratorType ? ` + ${s.acceleratorType}` : ''} (${s.gpuCount > 1 ? `${s.gpuCount}× ` : ''}${s.gpu})`,
+        `${s.minCapacity}–${s.maxCapacity}`,
+        formatUsd(s.hourlyUsdPerInstance),
+        formatUsd(monthlyCostAlwaysOn(s)),
+        formatUsd(monthlyCostAtBusyHours(s, busyHoursPerDay)),
+        s.mode === 'on-demand' ? s.coldStart.replace(/ from zero.*$/, '') : 'none',
+      ]),
+  ];
+}
+
+/** costComparisonRows as an aligned plain-text table. */
+export function formatCostComparison(summaries: readonly DeploymentSummary[], busyHoursPerDay = 8): string {
+  const rows = costComparisonRows(summaries, busyHoursPerDay);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i])).join('  ')}`.trimEnd()).join('\n');
+}
+
 /** A short plain-text table: one block per deployment. */
 export function formatSummaries(summaries: readonly DeploymentSummary[], busyHoursPerDay = 8): string {
   if (summaries.length === 0) return '  (no detector deployments found)';

@@ -3,6 +3,8 @@ import {
   cloudRunGpuInstance,
   CLOUD_RUN_GPU_MINIMUM,
   COLD_STARTS,
+  costComparisonRows,
+  formatCostComparison,
   CONTAINER_APPS_GPU_PROFILES,
   describeColdStart,
   formatSummaries,
@@ -49,6 +51,26 @@ describe('on-demand capacity', () => {
     const table = formatSummaries([summary('on-demand', 0)], 4);
     expect(table).toContain('/month at 4 busy h/day');
     expect(table).toContain('cold start    6–15 min from zero');
+  });
+
+  test('the cost table compares the modes per cloud: hourly, month around the clock, month at busy hours, cold start', () => {
+    const rows = costComparisonRows([summary('on-demand', 0), summary('always-on', 1)], 8);
+    expect(rows[0]).toEqual([
+      'cloud',
+      'mode',
+      'service',
+      'GPU instance',
+      'min–max',
+      '$/h',
+      'month, 24 h',
+      'month, 8 busy h/day',
+      'cold start',
+    ]);
+    expect(rows.slice(1).map((r) => [r[1], r[6], r[7], r[8]])).toEqual([
+      ['always-on', '$1,027.84', '$1,027.84', 'none'],
+      ['on-demand', '$1,027.84', '$342.61', '6–15 min'],
+    ]);
+    expect(formatCostComparison([summary('always-on', 1)], 8).split('\n')).toHaveLength(2);
   });
 
   test('Cloud Run GPU instances are priced from GPU, vCPU and memory', () => {

@@ -76,11 +76,26 @@ describe('infra review', () => {
     );
   });
 
+  test('deployments of the other mode join the cost table only', () => {
+    const onDemand = {
+      ...aws.deployments[0],
+      mode: 'on-demand' as const,
+      minCapacity: 0,
+      coldStart: '6–15 min from zero (x)',
+    };
+    const withComparison = renderReview([aws], 6, [onDemand]);
+    expect(withComparison).toMatch(
+      /\| AWS \| on-demand \| .* \| 0–3 \| \$1\.41 \| \$1,027\.84 \| \$256\.96 \| 6–15 min \|/,
+    );
+    expect(withComparison).toContain('synthesized for comparison only');
+    expect(withComparison.match(/^## /gm)).toHaveLength(2);
+  });
+
   test('the Markdown has the cost table and a section per stack', () => {
     expect(markdown).toMatch(/^# Infrastructure review/);
-    expect(markdown).toContain('| monthly at 6 busy h/day | cold start |');
+    expect(markdown).toContain('| month, 24 h | month, 6 busy h/day | cold start |');
     expect(markdown).toMatch(
-      /\| AWS \| .* \| always-on \| ml\.g5\.xlarge \(A10G 24 GB\) \| 1–3 \| \$1\.41 \| \$1,027\.84 \| \$3,083\.52 \|/,
+      /\| AWS \| always-on \| SageMaker real-time endpoint \| ml\.g5\.xlarge \(A10G 24 GB\) \| 1–3 \| \$1\.41 \| \$1,027\.84 \| \$1,027\.84 \| none \|/,
     );
     for (const title of [
       'CloudFormation stack FormDetector',
