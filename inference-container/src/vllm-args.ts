@@ -20,7 +20,7 @@ import type { GpuInfo } from './gpu';
 /** The vLLM release the Dockerfile pins (`vllm/vllm-openai:v0.19.1`: CUDA 12.x, bitsandbytes in core). */
 export const PINNED_VLLM_VERSION = '0.19.1';
 
-/** Qwen3-VL needs vLLM ≥ 0.11.0 (LoRA on Qwen3-VL works from 0.12; DESIGN.md asks for ≥ 0.14). */
+/** Qwen3-VL needs vLLM ≥ 0.11.0 (LoRA on Qwen3-VL works from 0.12; this project pins ≥ 0.14). */
 export const MIN_VLLM_VERSION = '0.11.0';
 
 /** Every flag the controller may emit, with the first vLLM version that accepts it. */

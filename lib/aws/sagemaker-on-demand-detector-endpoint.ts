@@ -40,7 +40,7 @@ import type { SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoi
 
 /**
  * Defaults of the on-demand mode. Sources: SageMaker developer guide "Scale an endpoint to zero instances"
- * (endpoint-auto-scaling-zero-instances) and ../shared/research/aws.md §3.
+ * (endpoint-auto-scaling-zero-instances) and the AWS ML blog post on scale-down-to-zero (Dec 2024).
  */
 export const SAGEMAKER_ON_DEMAND_DEFAULTS = {
   /** Copies (and so GPU instances) while idle. */

@@ -1,6 +1,7 @@
 /**
  * Request-size limits per platform and how each platform's request grows with the image.
- * Sources: /work/shared/research (aws.md §2, gcp-azure.md §3) and the container's CONTRACT.md.
+ * Sources: the SageMaker InvokeEndpoint API reference (≈6 MB, 60 s), the Vertex AI docs on dedicated and shared
+ * endpoints (shared: 1.5 MB), and the container's MAX_BODY_BYTES (inference-container/CONTRACT.md).
  */
 import { DEFAULTS, MAX_IMAGE_PIXELS } from '../../inference-container/src/contract';
 

@@ -1,6 +1,6 @@
 /**
- * The model upload + deploy + undeploy that no Terraform resource does (research/gcp-azure.md §1): run by the
- * `terraform_data` step of VertexDetectorEndpoint through `bin/vertex-deploy`.
+ * The model upload + deploy + undeploy that no Terraform resource does (terraform-provider-google #15303, #25152):
+ * run by the `terraform_data` step of VertexDetectorEndpoint through `bin/vertex-deploy`.
  *
  * Idempotent, keyed by the config hash: the DeployedModel's display name and the Model's labels carry it, so a run
  * with the same image and config finds its deployment and makes no mutating call. A changed config deploys the new
