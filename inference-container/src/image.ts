@@ -79,7 +79,7 @@ export interface InspectedImage {
   /** The client's standard base64 of `bytes`, when it sent base64. */
   base64?: string;
   type: ImageType;
-  /** EXIF orientation (JPEG only; 1 = as stored). */
+  /** EXIF orientation (1 = as stored). */
   orientation: number;
   /** Size as displayed, i.e. after EXIF orientation: the frame of `bbox_pixel`. */
   width: number;
@@ -99,6 +99,59 @@ function looksComplete(bytes: Buffer, type: ImageType): boolean {
       // The RIFF header states the file length.
       return bytes.length >= 12 && bytes.readUInt32LE(4) + 8 <= bytes.length;
   }
+}
+
+/** The Orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block (an `Exif\0\0` prefix is skipped). */
+export function exifOrientation(exif: Buffer): number | undefined {
+  const tiff = exif.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? exif.subarray(6) : exif;
+  if (tiff.length < 8) return undefined;
+  const marker = tiff.toString('latin1', 0, 2);
+  if (marker !== 'II' && marker !== 'MM') return undefined;
+  const little = marker === 'II';
+  const u16 = (at: number) => (little ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
+  const u32 = (at: number) => (little ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
+  const ifd = u32(4);
+  if (ifd + 2 > tiff.length) return undefined;
+  const entries = u16(ifd);
+  for (let i = 0; i < entries; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > tiff.length) return undefined;
+    if (u16(entry) === 0x0112) return u16(entry + 8);
+  }
+  return undefined;
+}
+
+/**
+ * The EXIF block of a PNG (`eXIf` chunk) or WebP (`EXIF` chunk), found by walking the chunk headers (no pixel
+ * data is read). image-size reads EXIF orientation from JPEGs only; sharp and browsers honour it in all three.
+ */
+function exifOf(bytes: Buffer, type: ImageType): Buffer | undefined {
+  if (type === 'png') {
+    for (let at = 8; at + 8 <= bytes.length;) {
+      const length = bytes.readUInt32BE(at);
+      const chunk = bytes.toString('latin1', at + 4, at + 8);
+      if (chunk === 'eXIf') return bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length));
+      if (chunk === 'IEND') return undefined;
+      at += 12 + length;
+    }
+  } else if (type === 'webp') {
+    for (let at = 12; at + 8 <= bytes.length;) {
+      const chunk = bytes.toString('latin1', at, at + 4);
+      const length = bytes.readUInt32LE(at + 4);
+      if (chunk === 'EXIF') return bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length));
+      at += 8 + length + (length % 2);
+    }
+  }
+  return undefined;
+}
+
+function orientationOf(bytes: Buffer, type: ImageType, sniffed: number | undefined): number {
+  let orientation = sniffed;
+  if (type !== 'jpeg') {
+    const exif = exifOf(bytes, type);
+    orientation = exif ? exifOrientation(exif) : undefined;
+  }
+  return orientation && orientation >= 1 && orientation <= 8 ? orientation : 1;
 }
 
 /** Reads type and size from the header; refuses non-images, empty, truncated and over-50-megapixel images. */
@@ -125,7 +178,7 @@ export function inspectImage(bytes: Buffer, base64?: string): InspectedImage {
   if (!looksComplete(bytes, type)) {
     throw invalidImage(`the ${type.toUpperCase()} data is truncated (its end is missing): send the whole file`);
   }
-  const orientation = type === 'jpeg' && info.orientation && info.orientation <= 8 ? info.orientation : 1;
+  const orientation = orientationOf(bytes, type, info.orientation);
   const swapped = orientation >= 5;
   return {
     bytes,

@@ -4,7 +4,7 @@
  */
 import { connect } from 'node:net';
 import { call, controlStandIn, postJson, startController, type ControllerProcess } from './helpers/controller-process';
-import { headerOnlyPng, jpeg, jpegWithOrientation6, png, webp } from './helpers/images';
+import { headerOnlyPng, jpeg, jpegWithOrientation6, png, webp, withOrientation6 } from './helpers/images';
 
 const RAW = '{"applicant_fields": [{"bbox": [100, 200, 500, 250]}, {"bbox": [0, 0, 1000, 1000]}], "count": 2}';
 const b64 = (bytes: Buffer) => bytes.toString('base64');
@@ -144,6 +144,30 @@ describe('images and pixel arithmetic', () => {
     const sent = await sharp(Buffer.from(url.split(',')[1], 'base64')).metadata();
     expect([sent.width, sent.height]).toEqual([200, 400]);
   });
+
+  it.each(['png', 'webp'] as const)(
+    'applies EXIF orientation 6 in a %s too, small or downscaled, in image_size and in what the model sees',
+    async (format) => {
+      const sharp = (await import('sharp')).default;
+      for (const [stored, displayed, sent] of [
+        [[400, 200], { width: 200, height: 400 }, [200, 400]],
+        [[2000, 1000], { width: 1000, height: 2000 }, [512, 1024]],
+      ] as const) {
+        const res = await call(`${ctl.url}/invocations`, {
+          body: await withOrientation6(format, stored[0], stored[1]),
+          contentType: `image/${format}`,
+        });
+        expect(res.status).toBe(200);
+        expect(res.json.image_size).toEqual(displayed);
+        const url: string = (await lastChatRequest()).messages[1].content[0].image_url.url;
+        const image = sharp(Buffer.from(url.split(',')[1], 'base64'));
+        const { width, height, orientation } = await image.metadata();
+        // vLLM does not apply EXIF orientation: what it gets must be upright already.
+        expect([width, height]).toEqual(sent);
+        expect(orientation ?? 1).toBe(1);
+      }
+    },
+  );
 
   it('floors odd sizes', async () => {
     await controlStandIn(ctl, { output: '[{"bbox_2d": [333, 1, 999, 667]}]' });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chatRequestBody, chatRequestTemplate } from '../../inference-container/src/detect';
-import { decodeBase64Image } from '../../inference-container/src/image';
+import { decodeBase64Image, exifOrientation } from '../../inference-container/src/image';
 import { SYSTEM_PROMPT, USER_PROMPT } from '../../inference-container/src/prompt';
 
 describe('base64 intake', () => {
@@ -63,5 +63,30 @@ describe('the chat request sent to vLLM', () => {
     expect(spliced).toBe(expected);
     // The Japanese prompt survives the UTF-8 round trip.
     expect(JSON.parse(spliced).messages[0].content).toBe(SYSTEM_PROMPT);
+  });
+});
+
+describe('EXIF orientation of PNG and WebP', () => {
+  test('reads the tag in both byte orders, and never throws on a malformed block', () => {
+    const tiff = (little: boolean) => {
+      const b = Buffer.alloc(26);
+      b.write(little ? 'II' : 'MM', 0, 'latin1');
+      const u16 = (v: number, at: number) => (little ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at));
+      const u32 = (v: number, at: number) => (little ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at));
+      u16(42, 2);
+      u32(8, 4);
+      u16(1, 8); // one entry
+      u16(0x0112, 10);
+      u16(3, 12); // SHORT
+      u32(1, 14);
+      u16(6, 18);
+      return b;
+    };
+    expect(exifOrientation(tiff(true))).toBe(6);
+    expect(exifOrientation(tiff(false))).toBe(6);
+    expect(exifOrientation(Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff(true)]))).toBe(6);
+    for (const bad of [Buffer.alloc(0), Buffer.from('II*\0\xff\xff\xff\xff', 'latin1'), tiff(true).subarray(0, 15)]) {
+      expect(exifOrientation(bad)).toBeUndefined();
+    }
   });
 });

@@ -14,6 +14,10 @@ export const webp = (width: number, height: number) => solid(width, height).webp
 export const jpegWithOrientation6 = (width: number, height: number) =>
   solid(width, height).jpeg().withMetadata({ orientation: 6 }).toBuffer();
 
+/** A PNG or WebP stored `width`×`height` whose EXIF (eXIf / EXIF chunk) says orientation 6. */
+export const withOrientation6 = (format: 'png' | 'webp', width: number, height: number) =>
+  solid(width, height)[format]().withMetadata({ orientation: 6 }).toBuffer();
+
 /** A PNG signature and IHDR only: claims `width`×`height` without any pixel data. */
 export function headerOnlyPng(width: number, height: number): Buffer {
   const ihdr = Buffer.alloc(13);
