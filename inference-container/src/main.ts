@@ -21,8 +21,10 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ source: 'controller', reason }, 'unhandled rejection'));
 
   const controller = await startController(config, logger);
+  // `on`, not `once`: a repeated SIGTERM must not fall back to the default action (dying at once, leaving
+  // vLLM's process group orphaned with the GPU); shutdown() is idempotent.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void controller.shutdown(signal));
+    process.on(signal, () => void controller.shutdown(signal));
   }
   process.exit(await controller.done);
 }

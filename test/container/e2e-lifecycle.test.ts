@@ -112,7 +112,7 @@ it('exits non-zero after too many restarts in the window', async () => {
   expect(ctl.logs.join('\n')).toMatch(/giving up/);
 });
 
-it('SIGTERM: readiness 503, in-flight requests finish, vLLM and its whole process group stop, exit 0', async () => {
+it('SIGTERM (even twice): readiness 503, in-flight requests finish, vLLM and its whole process group stop, exit 0', async () => {
   // A worker process in vLLM's group, as EngineCore would be.
   const workerPidFile = join(mkdtempSync(join(tmpdir(), 'worker-')), 'worker.pid');
   const ctl2 = await startController({ env: { STANDIN_DELAY_MS: '1200', STANDIN_WORKER_PID_FILE: workerPidFile } });
@@ -131,6 +131,8 @@ it('SIGTERM: readiness 503, in-flight requests finish, vLLM and its whole proces
   expect([ping.status, ping.json.error.code]).toEqual([503, 'not_ready']);
   const refused = await postJson(`${ctl2.url}/invocations`, image);
   expect([refused.status, refused.json.error.code]).toEqual([503, 'not_ready']);
+  // A second SIGTERM (a platform or an operator repeating it) changes nothing: the drain goes on.
+  ctl2.proc.kill('SIGTERM');
   expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200]);
   expect(await ctl2.exited).toEqual({ code: 0, signal: null });
   expect(processAlive(vllmPid)).toBe(false);
