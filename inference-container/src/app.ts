@@ -79,11 +79,38 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Above the platforms' load-balancer idle timeouts (60 s), so they close idle connections, not us.
     keepAliveTimeout: 75_000,
     forceCloseConnections: 'idle',
+    // A URL fastify cannot decode (e.g. `/%zz`) gets the contract's JSON error, not fastify's own body.
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(
+        reply,
+        new ApiError('invalid_request', `the request URL is malformed (${error.message}): send a plain route path`),
+      );
+    },
+    // Requests node's HTTP parser refuses (bad header lines, oversized headers, receive timeouts) never reach a
+    // route: answer them in the contract's JSON form too, then close the connection as node does.
+    clientErrorHandler: (error, socket) => {
+      if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) {
+        const body = JSON.stringify(
+          new ApiError(
+            'invalid_request',
+            `the HTTP request could not be read (${(error as NodeJS.ErrnoException).code ?? error.message}): send a well-formed HTTP/1.1 request`,
+          ).body(),
+        );
+        socket.write(
+          `HTTP/1.1 400 Bad Request\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy(error);
+    },
   });
 
-  // Raw images on /invocations. text/plain is not an accepted type: it gets 415.
+  // Raw images on /invocations. text/plain is not an accepted type: it gets 415. Any other image/* type is an
+  // image too (CONTRACT.md keeps 415 for types that are neither JSON nor an image): its bytes are sniffed, and
+  // anything but PNG/JPEG/WebP gets 400 invalid_image.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(IMAGE_CONTENT_TYPES, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(/^image\/[^\s;]+/i, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   const knownMethods = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {

@@ -92,6 +92,10 @@ describe('platform routes', () => {
     });
     const metrics = await call(`${ctl.url}/metrics`);
     expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    for (const path of ['/ping', '/health', '/health/ready', '/health/live']) {
+      expect((await call(`${ctl.url}${path}`)).headers['content-type']).toMatch(/^application\/json/);
+    }
     for (const name of [
       'detector_http_request_duration_seconds_bucket{le="0.005",route="/invocations"',
       'detector_requests_in_flight',
@@ -268,6 +272,17 @@ describe('errors', () => {
     expectError(await call(url, { body: huge, contentType: 'image/png' }), 400, 'invalid_image', /megapixel/);
     const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
     expectError(await postJson(url, { inputs: b64(gif) }), 400, 'invalid_image', /gif/);
+    // image/gif is an image content type (415 is for neither JSON nor an image): the bytes decide, 400.
+    expectError(await call(url, { body: gif, contentType: 'image/gif' }), 400, 'invalid_image', /gif/);
+  });
+
+  it('"over 50 megapixels": exactly 50 000 000 pixels passes the size check, one row more does not', async () => {
+    const url = `${ctl.url}/invocations`;
+    // Header-only PNGs: 10000×5000 gets past the pixel limit and is then refused as truncated.
+    const at = await call(url, { body: headerOnlyPng(10_000, 5_000), contentType: 'image/png' });
+    expectError(at, 400, 'invalid_image', /truncated/);
+    const over = await call(url, { body: headerOnlyPng(10_000, 5_001), contentType: 'image/png' });
+    expectError(over, 400, 'invalid_image', /50-megapixel/);
   });
 
   it('404 not_found and 405 method_not_allowed', async () => {
@@ -281,9 +296,51 @@ describe('errors', () => {
     expectError(res, 405, 'method_not_allowed');
     expect(res.headers.allow).toBe('POST');
     expectError(await call(`${ctl.url}/ping`, { method: 'DELETE' }), 405, 'method_not_allowed');
+    for (const [method, path] of [
+      ['GET', '/score'],
+      ['GET', '/predict'],
+      ['POST', '/ping'],
+      ['POST', '/health'],
+      ['POST', '/health/live'],
+      ['POST', '/health/ready'],
+      ['POST', '/metrics'],
+    ]) {
+      const wrong = await call(`${ctl.url}${path}`, { method, body: method === 'POST' ? '{}' : undefined });
+      expectError(wrong, 405, 'method_not_allowed');
+      expect(wrong.headers['content-type']).toMatch(/^application\/json/);
+    }
+  });
+
+  it('a malformed URL or HTTP request still gets the JSON error form', async () => {
+    expectError(await call(`${ctl.url}/%zz`), 400, 'invalid_request');
+    const answer = await new Promise<string>((done, fail) => {
+      const { hostname, port } = new URL(ctl.url);
+      const socket = connect(Number(port), hostname);
+      let received = '';
+      socket.on('data', (data) => (received += data.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => done(received));
+      socket.setTimeout(5_000, () => fail(new Error(`no answer to the malformed request: ${received}`)));
+      socket.write('GET /ping HTTP/1.1\r\nHost: x\r\nthis is no header\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    expect(body).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } });
+    expect((await call(`${ctl.url}/ping`)).status).toBe(200);
   });
 
   it('413 payload_too_large before the body is read, and for chunked bodies', async () => {
+    // MAX_BODY_BYTES=2000000 itself is allowed (the bytes are then refused as no image); one byte more is not.
+    expectError(
+      await call(`${ctl.url}/invocations`, { body: Buffer.alloc(2_000_000, 1), contentType: 'image/png' }),
+      400,
+      'invalid_image',
+    );
+    expectError(
+      await call(`${ctl.url}/invocations`, { body: Buffer.alloc(2_000_001, 1), contentType: 'image/png' }),
+      413,
+      'payload_too_large',
+    );
     const big = Buffer.alloc(2_500_000, 1);
     expectError(
       await call(`${ctl.url}/invocations`, { body: big, contentType: 'image/png' }),
