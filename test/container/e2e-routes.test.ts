@@ -67,6 +67,20 @@ describe('platform routes', () => {
     expect(res.json.predictions[2].bboxes[0].bbox_pixel).toEqual([77, 66, 388, 83]);
   });
 
+  it('Vertex /predict takes a data: prefix and line breaks inside an instance; parameters may be null', async () => {
+    const wrapped = (bytes: Buffer) => b64(bytes).replace(/(.{64})/g, '$1\r\n');
+    const instances = [
+      { image_base64: `data:image/png;base64,${wrapped(await png(30, 40))}` },
+      { image_base64: wrapped(await webp(50, 20)) },
+    ];
+    const res = await postJson(`${ctl.url}/predict`, { instances, parameters: null });
+    expect(res.status).toBe(200);
+    expect(res.json.predictions.map((p: { image_size: unknown }) => p.image_size)).toEqual([
+      { width: 30, height: 40 },
+      { width: 50, height: 20 },
+    ]);
+  });
+
   it('Azure /score takes {"image_base64"} with a data: prefix and line breaks', async () => {
     const encoded = b64(await jpeg(500, 400)).replace(/(.{76})/g, '$1\n');
     const res = await postJson(`${ctl.url}/score`, { image_base64: `data:image/jpeg;base64,${encoded}` });

@@ -17,7 +17,8 @@ const predictSchema = z.object(
         { error: '"instances" must be a list' },
       )
       .min(1, { error: '"instances" must hold at least one image' }),
-    parameters: z.record(z.string(), z.unknown(), { error: '"parameters" must be an object' }).optional(),
+    // Nothing in parameters changes the detection; null (what REST clients send for "none") means absent.
+    parameters: z.record(z.string(), z.unknown(), { error: '"parameters" must be an object' }).nullish(),
   },
   { error: 'the body must be a JSON object' },
 );
