@@ -2,6 +2,9 @@
  * End to end: the vLLM command line the controller derives (checked by the stand-in vLLM's own parser, which
  * refuses unknown flags), GPU facts from a stand-in nvidia-smi, and Vertex's AIP_* variables.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { call, postJson, sleep, startController } from './helpers/controller-process';
 import { png } from './helpers/images';
 
@@ -77,6 +80,23 @@ it('a flag vLLM does not know makes vLLM exit with its usage error, logged with 
   expect(vllmLines.some((l) => /unrecognized arguments: --no-such-flag/.test(l.msg))).toBe(true);
 });
 
+it('LORA_ADAPTER as a local directory: served as <directory name>=<path>, and asked for by that name', async () => {
+  const adapterDir = join(mkdtempSync(join(tmpdir(), 'lora-')), 'my-form-lora');
+  mkdirSync(adapterDir);
+  writeFileSync(join(adapterDir, 'adapter_config.json'), '{"r": 16}');
+  const ctl = await startController({ env: { LORA_ADAPTER: `${adapterDir}/` } });
+  try {
+    const [{ argv }] = ctl.vllmStarts();
+    expect(valueOf(argv, '--lora-modules')).toBe(`my-form-lora=${adapterDir}/`);
+    expect((await postJson(`${ctl.url}/score`, { image_base64: (await png(8, 8)).toString('base64') })).status).toBe(
+      200,
+    );
+    expect((await call(`${ctl.vllmUrl}/standin/requests`)).json.at(-1).model).toBe('my-form-lora');
+  } finally {
+    await ctl.stop();
+  }
+});
+
 it('Vertex: AIP_HTTP_PORT, AIP_HEALTH_ROUTE and AIP_PREDICT_ROUTE (with a colon) are honoured', async () => {
   const predictRoute = '/v1/endpoints/123/deployedModels/456:predict';
   const ctl = await startController({
@@ -100,6 +120,38 @@ it('Vertex: AIP_HTTP_PORT, AIP_HEALTH_ROUTE and AIP_PREDICT_ROUTE (with a colon)
         })
       ).status,
     ).toBe(404);
+  } finally {
+    await ctl.stop();
+  }
+});
+
+it('SageMaker: `serve` is ignored, SAGEMAKER_BIND_TO_PORT wins, /opt/ml/model and its adapter/ are served', async () => {
+  const modelDir = mkdtempSync(join(tmpdir(), 'opt-ml-model-'));
+  writeFileSync(join(modelDir, 'config.json'), '{}');
+  mkdirSync(join(modelDir, 'adapter'));
+  writeFileSync(join(modelDir, 'adapter', 'adapter_config.json'), '{"r": 16}');
+  const ctl = await startController({
+    args: ['serve'],
+    portVariable: 'SAGEMAKER_BIND_TO_PORT',
+    // Lower-priority port variables pointing elsewhere must lose.
+    env: { SAGEMAKER_MODEL_DIR: modelDir, AIP_HTTP_PORT: '1', PORT: '2' },
+  });
+  try {
+    const [{ argv }] = ctl.vllmStarts();
+    expect(argv.slice(0, 2)).toEqual(['serve', modelDir]);
+    expect(argv).toContain('--enable-lora');
+    // The adapter directory is served under one name, and that name is what each request asks for.
+    const [name, path] = valueOf(argv, '--lora-modules')!.split('=');
+    expect(path).toBe(join(modelDir, 'adapter'));
+    const res = await call(`${ctl.url}/invocations`, { body: await png(16, 16), contentType: 'image/png' });
+    expect(res.status).toBe(200);
+    expect((await call(`${ctl.vllmUrl}/standin/requests`)).json.at(-1).model).toBe(name);
+    expect((await call(`${ctl.url}/health`)).json).toMatchObject({
+      base_model: modelDir,
+      adapter: join(modelDir, 'adapter'),
+      adapter_name: name,
+    });
+    expect(ctl.logs.join('\n')).not.toMatch(/ignoring command-line arguments/);
   } finally {
     await ctl.stop();
   }
