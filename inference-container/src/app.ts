@@ -79,6 +79,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Above the platforms' load-balancer idle timeouts (60 s), so they close idle connections, not us.
     keepAliveTimeout: 75_000,
     forceCloseConnections: 'idle',
+    // While closing, requests on open keep-alive connections still reach our onRequest hook, which answers 503
+    // not_ready in the contract's JSON form with Retry-After (fastify's own 503 has neither).
+    return503OnClosing: false,
     // A URL fastify cannot decode (e.g. `/%zz`) gets the contract's JSON error, not fastify's own body.
     frameworkErrors: (error, _request, reply) => {
       void sendError(

@@ -14,6 +14,7 @@
  * - bitsandbytes left vLLM core for the out-of-tree vllm-bnb-plugin in 0.28.0 (vllm PR #43529): images of
  *   0.28+ need that plugin installed for `--quantization bitsandbytes`.
  */
+import { defaultConcurrencyForGpuMemory } from './contract';
 import type { Config } from './config';
 import type { GpuInfo } from './gpu';
 
@@ -76,8 +77,8 @@ export function resolveConcurrency(
   config: Pick<Config, 'maxConcurrency' | 'maxNumSeqs'>,
   gpu: GpuInfo | null,
 ): { maxConcurrency: number; maxNumSeqs: number } {
-  const memGiB = gpu ? gpu.memoryMiB / 1024 : 0;
-  const fromGpu = !gpu || memGiB < 20 ? 4 : memGiB < 40 ? 8 : 16;
+  // One rule for the controller and for the infrastructure code, defined with the contract.
+  const fromGpu = defaultConcurrencyForGpuMemory(gpu?.memoryMiB);
   const maxNumSeqs = config.maxNumSeqs ?? config.maxConcurrency ?? fromGpu;
   return { maxConcurrency: config.maxConcurrency ?? maxNumSeqs, maxNumSeqs };
 }
