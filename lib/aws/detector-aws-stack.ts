@@ -101,16 +101,11 @@ export class DetectorAwsStack extends Stack {
     };
 
     // Same precedence and messages as the other clouds' stacks: prop, then -c mode, then FORM_DETECTOR_MODE.
-    try {
-      this.mode = resolveDeploymentMode({
-        prop: props.mode,
-        context: context('mode'),
-        env: process.env[DEPLOYMENT_MODE_ENV]?.trim(),
-      });
-    } catch (e) {
-      this.mode = 'always-on';
-      errors.addMessage(`${(e as Error).message}, e.g. -c mode=on-demand (an inference component that scales to zero)`);
-    }
+    this.mode = resolveDeploymentMode(
+      { prop: props.mode, context: context('mode'), env: process.env[DEPLOYMENT_MODE_ENV]?.trim() },
+      errors,
+      ', e.g. -c mode=on-demand (an inference component that scales to zero)',
+    );
     if (this.mode === 'always-on') {
       for (const key of ON_DEMAND_ONLY_PROPS) {
         if (given[key] !== undefined) {

@@ -1,4 +1,5 @@
 import type { DeploymentMode } from './deployment-summary';
+import type { ValidationErrors } from './validation';
 
 /** Environment variable that picks the mode of every ready-made stack when neither a prop nor context does. */
 export const DEPLOYMENT_MODE_ENV = 'FORM_DETECTOR_MODE';
@@ -13,13 +14,19 @@ export function isDeploymentMode(value: unknown): value is DeploymentMode {
 
 /**
  * The mode a stack deploys in: the prop, else the context value, else the environment variable, else always-on.
- * The first one given wins; an unknown value is an error naming where it came from, the value and the choices.
+ * The first one given wins; an unknown value is a problem naming where it came from, the value and the choices —
+ * recorded in `errors` (and always-on assumed, so the other props are still checked) or, without `errors`, thrown.
  */
-export function resolveDeploymentMode(sources: {
-  readonly prop?: unknown;
-  readonly context?: unknown;
-  readonly env?: string;
-}): DeploymentMode {
+export function resolveDeploymentMode(
+  sources: {
+    readonly prop?: unknown;
+    readonly context?: unknown;
+    readonly env?: string;
+  },
+  errors?: ValidationErrors,
+  /** Appended to the fix, e.g. how this stack's on-demand mode deploys. */
+  hint = '',
+): DeploymentMode {
   const candidates: [string, unknown][] = [
     ['mode', sources.prop],
     [`context '${DEPLOYMENT_MODE_CONTEXT_KEY}'`, sources.context],
@@ -28,7 +35,10 @@ export function resolveDeploymentMode(sources: {
   for (const [where, value] of candidates) {
     if (value === undefined) continue;
     if (isDeploymentMode(value)) return value;
-    throw new Error(`${where}: got ${JSON.stringify(value)}; use one of ${DEPLOYMENT_MODES.join(', ')}`);
+    const fix = `use one of ${DEPLOYMENT_MODES.join(', ')}${hint}`;
+    if (errors === undefined) throw new Error(`${where}: got ${JSON.stringify(value)}; ${fix}`);
+    errors.add(where, value, fix);
+    return DEFAULT_DEPLOYMENT_MODE;
   }
   return DEFAULT_DEPLOYMENT_MODE;
 }

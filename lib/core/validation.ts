@@ -1,17 +1,54 @@
+import type { DurationLike } from './duration';
+
+/** One thing wrong with a construct's props: which prop, what it got, and what to send instead. */
+export interface ValidationProblem {
+  /** The prop as the construct names it, with a path inside it where that helps: `scaling.minCapacity`. */
+  readonly prop: string;
+  /** The value received, as text (`"32B"`, `1500 ms`, `0`). */
+  readonly value: string;
+  /** What to send instead, and why. */
+  readonly fix: string;
+}
+
+/**
+ * Thrown once per construct (or stack) with every problem found in its props, so a user fixes them all in one go.
+ * `problems` is structured: tests and tools assert on `prop`, not on prose or order.
+ */
+export class DetectorValidationError extends Error {
+  constructor(
+    /** What was validated, e.g. `SageMakerDetectorEndpoint 'Stack/Detector'`. */
+    readonly subject: string,
+    readonly problems: readonly ValidationProblem[],
+  ) {
+    super(`Invalid ${subject}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    this.name = 'DetectorValidationError';
+  }
+
+  /** The props with a problem, in the order they were found. */
+  get props(): string[] {
+    return this.problems.map((p) => p.prop);
+  }
+}
+
+/** `prop: got value; fix`. */
+export function formatProblem(problem: ValidationProblem): string {
+  return `${problem.prop}: got ${problem.value}; ${problem.fix}`;
+}
+
 /**
  * Collects every problem with a construct's props, then throws once with all of them, each naming the prop,
  * the value received and what to send instead. Values that are unresolved tokens are skipped: they are only
  * known at deploy time.
  */
 export class ValidationErrors {
-  private readonly problems: string[] = [];
+  private readonly found: ValidationProblem[] = [];
 
   /**
    * @param subject what is being validated, e.g. `SageMakerDetectorEndpoint 'Detector'`
    * @param isUnresolved tells whether a value is an unresolved token of the IaC framework in use
    */
   constructor(
-    private readonly subject: string,
+    readonly subject: string,
     private readonly isUnresolved: (value: unknown) => boolean = () => false,
   ) {}
 
@@ -29,29 +66,44 @@ export class ValidationErrors {
 
   /** Records a problem: `prop` got `value`; `fix` says what to send instead. */
   add(prop: string, value: unknown, fix: string): this {
-    this.problems.push(`${prop}: got ${describeValue(value)}; ${fix}`);
+    this.found.push({ prop, value: describeValue(value), fix });
     return this;
   }
 
-  /** Records a problem whose message is already complete. */
-  addMessage(message: string): this {
-    this.problems.push(message);
-    return this;
+  /**
+   * Whole seconds of a duration prop: `fallbackSeconds` when it is not given, and when it is not a whole number of
+   * seconds (the problem is recorded under `prop`, so it joins the construct's one error instead of throwing).
+   */
+  wholeSeconds(prop: string, duration: DurationLike | undefined, fallbackSeconds: number): number {
+    if (duration === undefined) return fallbackSeconds;
+    let seconds: number;
+    try {
+      seconds = duration.toSeconds();
+    } catch {
+      this.add(prop, duration, 'use a whole number of seconds, e.g. Duration.seconds(30)');
+      return fallbackSeconds;
+    }
+    return seconds;
   }
 
   get count(): number {
-    return this.problems.length;
+    return this.found.length;
   }
 
-  /** Throws one error listing every problem, if there are any. */
+  /** The problems found so far. */
+  get problems(): readonly ValidationProblem[] {
+    return [...this.found];
+  }
+
+  /** Throws one DetectorValidationError listing every problem, if there are any. */
   throwIfAny(): void {
-    if (this.problems.length === 0) return;
-    const lines = this.problems.map((p) => `  - ${p}`).join('\n');
-    throw new Error(`Invalid ${this.subject}:\n${lines}`);
+    if (this.found.length === 0) return;
+    throw new DetectorValidationError(this.subject, [...this.found]);
   }
 }
 
-function describeValue(value: unknown): string {
+/** A value as text for a message: strings quoted, objects through their own toString, else JSON. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value !== null && typeof value === 'object' && typeof (value as { toString(): string }).toString === 'function') {
     const text = String(value);
