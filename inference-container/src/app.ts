@@ -13,6 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Admission } from './admission';
 import { ROUTES } from './contract';
+import { discardBody } from './drain-body';
 import { ApiError, notReady } from './errors';
 import { NOT_READY_RETRY_AFTER_SECONDS } from './health';
 import type { Metrics } from './metrics';
@@ -147,9 +148,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
             ? options.admission.overloaded()
             : null;
     if (refusal) {
-      // The unread body is not worth draining: close the connection after answering.
+      // Close the connection after answering; the onSend hook below reads the unread body first.
       reply.header('connection', 'close');
       return sendError(reply, refusal);
+    }
+  });
+
+  // An answer that closes the connection before the body has arrived (the refusals above, and fastify's own when a
+  // chunked body crosses the limit) waits for the rest of the body, read and dropped up to a bound, so the client
+  // is not reset mid-upload and can read the answer.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.raw.complete && /\bclose\b/i.test(String(reply.getHeader('connection') ?? ''))) {
+      await discardBody(request.raw);
     }
   });
 
