@@ -22,3 +22,4 @@ export type {
   DetectParameters,
   ErrorCode,
 } from '../../inference-container/src/contract';
+export * from './eval';
