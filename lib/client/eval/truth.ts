@@ -14,7 +14,8 @@
  *   center point").
  * - The file the predictions must be for: `source.pdf` beside the template when there is one, else the template.
  *
- * JSONL boxes (any `*.jsonl`), one line per image or page:
+ * JSONL boxes, one line per image or page (any `*.jsonl` given as a file; in a directory, `truth.jsonl` and
+ * `*.truth.jsonl` only, so detection records kept beside the truth are not taken for it):
  *   {"file": "scan.png", "page": 1, "boxes": [{"bbox": [x1, y1, x2, y2], "type": "text"}]}
  * - `file`: the input the predictions are for, relative to the JSONL file's directory (or absolute);
  * - `page`: 1-based, default 1 (images have one page);
@@ -234,7 +235,11 @@ export function parseTruthJsonl(text: string, source: string): TruthDocument[] {
   }));
 }
 
-/** Every truth file under a directory: each `template.json` and `*.jsonl`, at any depth, in path order. */
+/** Whether a file in a truth directory is truth: `template.json`, `truth.jsonl` or `*.truth.jsonl`. */
+const isTruthFileName = (name: string) =>
+  name === 'template.json' || name === 'truth.jsonl' || name.endsWith('.truth.jsonl');
+
+/** Every truth file under a directory, at any depth, in path order. */
 async function findTruthFiles(dir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (current: string) => {
@@ -242,7 +247,7 @@ async function findTruthFiles(dir: string): Promise<string[]> {
     for (const entry of entries) {
       const path = join(current, entry.name);
       if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(path);
-      else if (entry.isFile() && (entry.name === 'template.json' || entry.name.endsWith('.jsonl'))) found.push(path);
+      else if (entry.isFile() && isTruthFileName(entry.name)) found.push(path);
     }
   };
   await walk(dir);
@@ -251,7 +256,7 @@ async function findTruthFiles(dir: string): Promise<string[]> {
 
 /**
  * Truth from a pdfme template (`*.json`), a JSONL boxes file (`*.jsonl`), or a directory holding any number of
- * `template.json` and `*.jsonl` files.
+ * `template.json`, `truth.jsonl` and `*.truth.jsonl` files.
  * @throws TruthError naming the file and every problem in it
  */
 export async function loadTruth(path: string): Promise<Array<TruthDocument & { pdf?: Uint8Array | null }>> {
@@ -260,7 +265,9 @@ export async function loadTruth(path: string): Promise<Array<TruthDocument & { p
   if (!info) throw new TruthError(absolute, ['no such file or directory']);
   const files = info.isDirectory() ? await findTruthFiles(absolute) : [absolute];
   if (files.length === 0) {
-    throw new TruthError(absolute, ['holds no template.json (pdfme) and no *.jsonl (boxes) to use as truth']);
+    throw new TruthError(absolute, [
+      'holds no template.json (pdfme) and no truth.jsonl or *.truth.jsonl (boxes) to use as truth',
+    ]);
   }
   const documents: Array<TruthDocument & { pdf?: Uint8Array | null }> = [];
   for (const file of files) {
