@@ -48,7 +48,9 @@ function splitRecords(text: string, what: string): Array<{ where: string; value:
     try {
       parsed = JSON.parse(trimmed);
     } catch (error) {
-      throw new Error(`${what}: not valid JSON (${(error as Error).message}); expected form-detect --out records`);
+      throw new Error(`${what}: not valid JSON (${(error as Error).message}); expected form-detect --out records`, {
+        cause: error,
+      });
     }
     return (parsed as unknown[]).map((value, index) => ({ where: `${what} [${index}]`, value }));
   }
