@@ -98,6 +98,57 @@ export interface DetectionResult {
   count: number;
   raw_output: string;
   image_size: { width: number; height: number };
+  /**
+   * Which model answered: the name vLLM was asked for (`model` of the chat request) — the adapter's served name,
+   * or the base model's when the request asked for it (`adapter: false`) or the deployment has no adapter. Always
+   * set by this container; optional in the type only because containers built before it existed omit it.
+   */
+  model?: string;
+}
+
+/**
+ * Per-request options, on JSON bodies as `"parameters": {"adapter": false}` (every route), and on raw-bytes
+ * SageMaker requests as the custom-attributes header `adapter=false`. Unknown keys in `parameters` are ignored.
+ */
+export interface DetectParameters {
+  /**
+   * `false` asks for the base model's answer, without the LoRA adapter (to measure what the adapter adds on the same
+   * deployment). `true` insists on the adapter: refused (400) when the deployment serves none.
+   * @default the adapter when the deployment has one, else the base model
+   */
+  adapter?: boolean;
+}
+
+/**
+ * The header SageMaker forwards verbatim from InvokeEndpoint's `CustomAttributes` (at most 1024 visible US-ASCII
+ * characters; https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html). The
+ * container reads it as `;`-separated `key=value` pairs, the form AWS's own serving containers read (e.g.
+ * `tfs-model-name=...` in aws/sagemaker-tensorflow-serving-container README.md); only `adapter` is interpreted.
+ */
+export const CUSTOM_ATTRIBUTES_HEADER = 'x-amzn-sagemaker-custom-attributes';
+
+/** Longest CustomAttributes value SageMaker accepts (InvokeEndpoint API reference, above). */
+export const MAX_CUSTOM_ATTRIBUTES_LENGTH = 1024;
+
+/**
+ * The adapter as readiness reports it (/health/ready and /health, key `adapter_status`): its served name, whether vLLM
+ * lists it, and rank and target modules from its adapter_config.json (null, with `config_error` saying why, when
+ * the file cannot be read — e.g. a Hugging Face id not yet in the local cache).
+ */
+export interface AdapterStatus {
+  name: string;
+  /** LORA_ADAPTER as resolved: a local directory or a Hugging Face id. */
+  source: string;
+  /** vLLM lists `name` among its served models (GET /v1/models). */
+  loaded: boolean;
+  /** `r` of adapter_config.json. */
+  rank: number | null;
+  /** `target_modules` of adapter_config.json: a list of module names, or a regular expression (PEFT allows both). */
+  target_modules: string[] | string | null;
+  /** Where adapter_config.json was read, or null. */
+  config_path: string | null;
+  /** Why rank and target modules are null; absent when they were read. */
+  config_error?: string;
 }
 
 /** Error codes of the JSON error body `{"error": {"code", "message"}}`, with their HTTP status. */

@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Admission } from './admission';
 import { buildApp } from './app';
+import { readAdapterConfig, type AdapterConfigFacts } from './adapter-config';
 import { defaultAdapterName, type Config } from './config';
+import type { AdapterStatus } from './contract';
 import { Detector } from './detect';
 import { probeGpu, type GpuInfo } from './gpu';
 import { healthDetails, readinessOf, type HealthFacts, type Phase } from './health';
@@ -69,6 +71,40 @@ export async function startController(config: Config, logger: Logger): Promise<R
     maxQueue,
   };
   const readiness = () => readinessOf(phase, supervisor?.status() ?? null);
+  // adapter_config.json facts, read off the request path: at start, and again once vLLM is ready (an adapter given
+  // as a Hugging Face id is in the local cache only after vLLM downloaded it).
+  let adapterConfig: AdapterConfigFacts | null = null;
+  const refreshAdapterConfig = async () => {
+    if (!facts.adapter || (adapterConfig && !adapterConfig.error)) return;
+    adapterConfig = await readAdapterConfig(facts.adapter);
+    logger[adapterConfig.error ? 'warn' : 'info'](
+      { source: 'controller', adapter: facts.adapter, rank: adapterConfig.rank, error: adapterConfig.error },
+      'adapter_config.json',
+    );
+    if (adapterConfig.rank !== null && adapterConfig.rank > config.maxLoraRank) {
+      logger.error(
+        { source: 'controller', rank: adapterConfig.rank, maxLoraRank: config.maxLoraRank },
+        `the adapter's rank ${adapterConfig.rank} is above MAX_LORA_RANK ${config.maxLoraRank}: vLLM cannot load it; raise MAX_LORA_RANK`,
+      );
+    }
+  };
+  const adapterStatus = (): AdapterStatus | null => {
+    if (!facts.adapter || !facts.adapterName) return null;
+    const status = supervisor?.status();
+    return {
+      name: facts.adapterName,
+      source: facts.adapter,
+      loaded: status?.ready === true && status.listedModels?.includes(facts.adapterName) === true,
+      rank: adapterConfig?.rank ?? null,
+      target_modules: adapterConfig?.targetModules ?? null,
+      config_path: adapterConfig?.configPath ?? null,
+      ...(adapterConfig === null
+        ? { config_error: 'not read yet' }
+        : adapterConfig.error
+          ? { config_error: adapterConfig.error }
+          : {}),
+    };
+  };
 
   const app = buildApp({
     maxBodyBytes: config.maxBodyBytes,
@@ -79,13 +115,17 @@ export async function startController(config: Config, logger: Logger): Promise<R
     routes: {
       readiness,
       details: () =>
-        healthDetails(readiness(), facts, supervisor?.status() ?? null, {
-          inFlight: admission.inFlightCount,
-          queued: admission.queueDepth,
-        }),
-      detect: async (inputs, signal) => {
+        healthDetails(
+          readiness(),
+          facts,
+          supervisor?.status() ?? null,
+          { inFlight: admission.inFlightCount, queued: admission.queueDepth },
+          adapterStatus(),
+        ),
+      adapterStatus,
+      detect: async (inputs, signal, options) => {
         if (!detector) throw new Error('detect called before the detector exists');
-        return detector.detect(inputs, signal);
+        return detector.detect(inputs, signal, options);
       },
       healthRoute: config.healthRoute,
       predictRoute: config.predictRoute,
@@ -126,6 +166,7 @@ export async function startController(config: Config, logger: Logger): Promise<R
     const adapterName = files.adapter ? (config.adapterName ?? defaultAdapterName(files.adapter)) : null;
     const servedModel = adapterName ?? files.model;
     Object.assign(facts, { baseModel: files.model, adapter: files.adapter, adapterName });
+    await refreshAdapterConfig();
     const args = buildVllmArgs({ ...config, adapterName }, gpu, {
       model: files.model,
       adapter: files.adapter,
@@ -134,7 +175,9 @@ export async function startController(config: Config, logger: Logger): Promise<R
     });
     detector = new Detector({
       origin,
-      servedModel,
+      // vLLM serves the base model under the name it was started with (`serve <model>`), and the adapter under its
+      // --lora-modules name (CONTRACT.md "Request options").
+      models: { adapter: adapterName, base: files.model },
       maxNewTokens: config.maxNewTokens,
       maxImageSide: config.maxImageSide,
       requestTimeoutMs: config.requestTimeoutMs,
@@ -152,7 +195,10 @@ export async function startController(config: Config, logger: Logger): Promise<R
       settings: config.supervisor,
       logger,
     });
-    supervisor.on('ready', () => metrics.vllmReady.set(1));
+    supervisor.on('ready', () => {
+      metrics.vllmReady.set(1);
+      void refreshAdapterConfig();
+    });
     supervisor.on('not-ready', () => metrics.vllmReady.set(0));
     supervisor.on('restart', () => metrics.vllmRestarts.inc());
     supervisor.on('fatal', () => void shutdown('vLLM exited too many times', 1));

@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import type { Admission } from './admission';
-import type { DetectedBox, DetectionResult } from './contract';
-import { ApiError, notReady } from './errors';
+import type { DetectedBox, DetectionResult, DetectParameters } from './contract';
+import { ApiError, invalidRequest, notReady } from './errors';
 import { decodeBase64Image, inspectImage, toModelImage, type InspectedImage, type ModelImage } from './image';
 import { parseModelOutput, type Box } from './parse-output';
 import { SYSTEM_PROMPT, USER_PROMPT } from './prompt';
@@ -17,8 +17,11 @@ export type ImageInput = { label: string; base64: string } | { label: string; by
 export interface DetectorOptions {
   /** vLLM's origin, e.g. http://127.0.0.1:8081. */
   origin: string;
-  /** `model` of the chat request: the adapter name, or the base model when there is no adapter. */
-  servedModel: string;
+  /**
+   * `model` of the chat request: the adapter's served name by default, the base model's on `adapter: false` (and
+   * always when there is no adapter). vLLM serves the base model under the name it was started with.
+   */
+  models: { adapter: string | null; base: string };
   maxNewTokens: number;
   maxImageSide: number;
   requestTimeoutMs: number;
@@ -36,12 +39,12 @@ export function toPixels([x1, y1, x2, y2]: Box, width: number, height: number): 
   return [px(x1, width), px(y1, height), px(x2, width), px(y2, height)];
 }
 
-export function buildResult(rawOutput: string, width: number, height: number): DetectionResult {
+export function buildResult(rawOutput: string, width: number, height: number, model: string): DetectionResult {
   const bboxes: DetectedBox[] = parseModelOutput(rawOutput).map((box) => ({
     bbox_normalized: box,
     bbox_pixel: toPixels(box, width, height),
   }));
-  return { bboxes, count: bboxes.length, raw_output: rawOutput, image_size: { width, height } };
+  return { bboxes, count: bboxes.length, raw_output: rawOutput, image_size: { width, height }, model };
 }
 
 const isTimeout = (reason: unknown) => reason instanceof Error && reason.name === 'TimeoutError';
@@ -84,13 +87,15 @@ export function chatRequestBody([head, tail]: [Buffer, Buffer], image: ModelImag
 
 export class Detector {
   private readonly pool: Pool;
-  private readonly requestHead: Buffer;
-  private readonly requestTail: Buffer;
+  /** The pre-serialized chat request per served model name. */
+  private readonly templates = new Map<string, [Buffer, Buffer]>();
 
   constructor(private readonly options: DetectorOptions) {
     // The deadline is enforced by an AbortSignal; undici's own timeouts (300 s by default) only back it up.
     const backstop = options.requestTimeoutMs + 5_000;
-    [this.requestHead, this.requestTail] = chatRequestTemplate(options.servedModel, options.maxNewTokens);
+    for (const model of [options.models.adapter, options.models.base]) {
+      if (model !== null) this.templates.set(model, chatRequestTemplate(model, options.maxNewTokens));
+    }
     this.pool = new Pool(options.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -105,8 +110,13 @@ export class Detector {
    * fails the request with 400 naming it. A request holds one concurrency slot and runs its images one
    * after another, under one REQUEST_TIMEOUT_MS deadline counted from arrival (queueing included).
    */
-  async detect(inputs: ImageInput[], clientSignal?: AbortSignal): Promise<DetectionResult[]> {
+  async detect(
+    inputs: ImageInput[],
+    clientSignal?: AbortSignal,
+    parameters: DetectParameters = {},
+  ): Promise<DetectionResult[]> {
     const started = Date.now();
+    const model = this.modelFor(parameters);
     const images = inputs.map((input) => this.inspect(input));
     this.assertReady();
     const deadline = AbortSignal.timeout(this.options.requestTimeoutMs);
@@ -125,8 +135,8 @@ export class Detector {
             ? new ApiError(error.code, `${inputs[index].label}: ${error.message}`)
             : error;
         }
-        const raw = await this.complete(modelImage, signal);
-        results.push(buildResult(raw, image.width, image.height));
+        const raw = await this.complete(model, modelImage, signal);
+        results.push(buildResult(raw, image.width, image.height, model));
       }
       return results;
     } catch (error) {
@@ -140,6 +150,18 @@ export class Detector {
     } finally {
       release?.();
     }
+  }
+
+  /** The served name a request asks for; `adapter: true` on a deployment without an adapter is refused. */
+  modelFor(parameters: DetectParameters): string {
+    const { adapter, base } = this.options.models;
+    if (parameters.adapter === false) return base;
+    if (adapter === null && parameters.adapter === true) {
+      throw invalidRequest(
+        'this deployment serves no LoRA adapter (LORA_ADAPTER is empty), so "adapter": true cannot be met: leave "adapter" out to get the base model\'s answer',
+      );
+    }
+    return adapter ?? base;
   }
 
   private inspect(input: ImageInput): InspectedImage {
@@ -164,8 +186,8 @@ export class Detector {
   }
 
   /** One greedy chat completion; vLLM errors and deaths become 502, the deadline 504. */
-  private async complete(image: ModelImage, signal: AbortSignal): Promise<string> {
-    const body = chatRequestBody([this.requestHead, this.requestTail], image);
+  private async complete(model: string, image: ModelImage, signal: AbortSignal): Promise<string> {
+    const body = chatRequestBody(this.templates.get(model) as [Buffer, Buffer], image);
     let response;
     try {
       response = await this.pool.request({

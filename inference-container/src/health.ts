@@ -3,12 +3,14 @@
  * Ready = vLLM answers and lists the served model (the supervisor's poll) and the controller is not
  * shutting down.
  */
+import type { AdapterStatus } from './contract';
 import type { GpuInfo } from './gpu';
 import type { SupervisorStatus } from './supervisor';
 
 export type Phase = 'preparing' | 'running' | 'draining';
 
-export type HealthStatus = 'ready' | 'preparing' | 'loading' | 'restarting' | 'shutting_down' | 'failed';
+export type HealthStatus =
+  'ready' | 'preparing' | 'loading' | 'adapter_missing' | 'restarting' | 'shutting_down' | 'failed';
 
 export interface Readiness {
   ready: boolean;
@@ -35,6 +37,13 @@ export function readinessOf(phase: Phase, vllm: SupervisorStatus | null): Readin
     case 'stopped':
       return { ready: false, status: 'shutting_down', reason: 'vLLM is stopping' };
     default:
+      if (vllm.missingModel !== null) {
+        return {
+          ready: false,
+          status: 'adapter_missing',
+          reason: `vLLM answers but does not list "${vllm.missingModel}" among its served models (it lists: ${(vllm.listedModels ?? []).join(', ') || 'nothing'}); check LORA_ADAPTER, its adapter_config.json and MAX_LORA_RANK`,
+        };
+      }
       return { ready: false, status: 'loading', reason: 'vLLM is loading the model' };
   }
 }
@@ -54,6 +63,7 @@ export function healthDetails(
   facts: HealthFacts,
   vllm: SupervisorStatus | null,
   load: { inFlight: number; queued: number },
+  adapterStatus: AdapterStatus | null = null,
 ) {
   return {
     status: readiness.status,
@@ -61,6 +71,7 @@ export function healthDetails(
     base_model: facts.baseModel,
     adapter: facts.adapter,
     adapter_name: facts.adapterName,
+    adapter_status: adapterStatus,
     quantization: facts.quantization,
     gpu: facts.gpu
       ? { name: facts.gpu.name, memory_mib: facts.gpu.memoryMiB, compute_capability: facts.gpu.computeCapability }
@@ -71,6 +82,7 @@ export function healthDetails(
       pid: vllm?.pid ?? null,
       restarts: vllm?.restarts ?? 0,
       last_exit: vllm?.lastExit ?? null,
+      served_models: vllm?.listedModels ?? null,
     },
     requests_in_flight: load.inFlight,
     queue_depth: load.queued,

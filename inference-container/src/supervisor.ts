@@ -34,6 +34,13 @@ export interface SupervisorStatus {
   pid: number | null;
   restarts: number;
   lastExit: { code: number | null; signal: string | null; at: string } | null;
+  /** Model ids vLLM listed at the last poll it answered (GET /v1/models); null before it first answered. */
+  listedModels: string[] | null;
+  /**
+   * The served model (the adapter's name when there is one) when vLLM answered without listing it: vLLM runs, but
+   * not with the adapter asked for. Null otherwise.
+   */
+  missingModel: string | null;
 }
 
 /** Consecutive failed polls that turn a ready vLLM not-ready (one slow answer is not an outage). */
@@ -71,6 +78,7 @@ export class VllmSupervisor extends EventEmitter {
   private restartTimer: NodeJS.Timeout | null = null;
   private polling = false;
   private failedPolls = 0;
+  private listedModels: string[] | null = null;
   private readonly pollClient: Client;
   private exited: Promise<void> = Promise.resolve();
 
@@ -92,6 +100,11 @@ export class VllmSupervisor extends EventEmitter {
       pid: this.child?.pid ?? null,
       restarts: this.restarts,
       lastExit: this.lastExit,
+      listedModels: this.listedModels,
+      missingModel:
+        this.child && this.listedModels && !this.listedModels.includes(this.options.servedModel)
+          ? this.options.servedModel
+          : null,
     };
   }
 
@@ -112,6 +125,7 @@ export class VllmSupervisor extends EventEmitter {
     this.state = 'starting';
     this.startedAt = Date.now();
     this.failedPolls = 0;
+    this.listedModels = null;
     const child = spawn(executable, [...commandArgs, ...this.options.args], {
       detached: true, // its own process group, signalled as a whole
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -201,7 +215,12 @@ export class VllmSupervisor extends EventEmitter {
       const { statusCode, body } = await this.pollClient.request({ method: 'GET', path: '/v1/models' });
       const payload = statusCode === 200 ? ((await body.json()) as { data?: Array<{ id?: unknown }> }) : null;
       if (!payload) await body.dump();
-      const listed = Array.isArray(payload?.data) && payload.data.some((m) => m.id === this.options.servedModel);
+      // Ready only when the served model — the adapter, when there is one — is listed: a vLLM that came up without
+      // the adapter would answer every request with the plain base model, whose answers still parse.
+      if (Array.isArray(payload?.data)) {
+        this.listedModels = payload.data.map((m) => m.id).filter((id): id is string => typeof id === 'string');
+      }
+      const listed = this.listedModels?.includes(this.options.servedModel) === true && payload !== null;
       if (listed) {
         this.failedPolls = 0;
         if (this.child && !this.isStopping()) this.setReady(true); // state may have changed while awaiting

@@ -6,6 +6,7 @@ import type { DetectionResult } from '../../inference-container/src/contract';
 import { waitOutColdStart } from './cold-start';
 import {
   coldStartTargetOfUrl,
+  requestParameters,
   resolveClientOptions,
   type DetectOptions,
   type DetectorClient,
@@ -85,7 +86,11 @@ export class AzureMlDetectorClient implements DetectorClient {
       maxRequestBytes: this.maxRequestBytes,
       requestBytes: (bytes) => requestBytes('azure', bytes),
     });
-    const body = JSON.stringify({ image_base64: prepared.bytes.toString('base64') });
+    const parameters = requestParameters(options);
+    const body = JSON.stringify({
+      image_base64: prepared.bytes.toString('base64'),
+      ...(parameters ? { parameters } : {}),
+    });
     const answer = await waitOutColdStart(
       async () => {
         const deadline = AbortSignal.timeout(this.settings.deadlineMs);

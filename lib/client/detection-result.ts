@@ -25,6 +25,10 @@ export function detectionResultProblem(value: unknown): string | undefined {
   if (!size || !isPositiveInteger(size.width) || !isPositiveInteger(size.height)) {
     return 'image_size: not {width, height} in positive integers';
   }
+  // Containers built before `model` existed leave it out; when present it must name the model.
+  if (result.model !== undefined && (typeof result.model !== 'string' || result.model === '')) {
+    return 'model: not a non-empty string';
+  }
   return undefined;
 }
 

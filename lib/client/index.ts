@@ -15,4 +15,11 @@ export * from './prepare-image';
 export * from './sagemaker-detector-client';
 export * from './validate-options';
 export * from './vertex-detector-client';
-export type { DetectedBox, DetectionResult, ErrorCode } from '../../inference-container/src/contract';
+export type {
+  AdapterStatus,
+  DetectedBox,
+  DetectionResult,
+  DetectParameters,
+  ErrorCode,
+} from '../../inference-container/src/contract';
+export * from './eval';

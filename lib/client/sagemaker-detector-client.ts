@@ -99,6 +99,8 @@ export class SageMakerDetectorClient implements DetectorClient {
       Body: prepared.bytes,
       ContentType: prepared.contentType,
       Accept: 'application/json',
+      // The raw-bytes body has no room for parameters: SageMaker forwards CustomAttributes to the container verbatim.
+      ...(options.adapter === undefined ? {} : { CustomAttributes: `adapter=${options.adapter}` }),
     };
     const body = await waitOutColdStart(
       () => this.invokeOnce(client, new InvokeEndpointCommand(input), options.signal),

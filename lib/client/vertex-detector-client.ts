@@ -7,6 +7,7 @@ import type { DetectionResult } from '../../inference-container/src/contract';
 import { waitOutColdStart } from './cold-start';
 import {
   coldStartTargetOfUrl,
+  requestParameters,
   resolveClientOptions,
   type DetectOptions,
   type DetectorClient,
@@ -132,8 +133,10 @@ export class VertexDetectorClient implements DetectorClient {
   private async predictOnce(batch: PreparedImage[], options: DetectOptions): Promise<DetectionResult[]> {
     const deadline = AbortSignal.timeout(this.settings.deadlineMs);
     const token = await this.getToken(options.signal ? AbortSignal.any([deadline, options.signal]) : deadline);
+    const parameters = requestParameters(options);
     const body = JSON.stringify({
       instances: batch.map((image) => ({ image_base64: image.bytes.toString('base64') })),
+      ...(parameters ? { parameters } : {}),
     });
     const answer = (await this.transport.postJson(
       this.options.predictUrl,

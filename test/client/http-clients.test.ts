@@ -55,6 +55,19 @@ describe('AzureMlDetectorClient', () => {
     expect(JSON.parse(request.body.toString())).toEqual({ image_base64: png.toString('base64') });
   });
 
+  it('sends "parameters": {"adapter": false} when asked for the base model, and returns the model that answered', async () => {
+    const png = await makeImage(8, 8);
+    server = await startScriptedServer([
+      { status: 200, body: { ...resultFor(8, 8), model: 'Qwen/Qwen3-VL-8B-Instruct' } },
+    ]);
+    const result = await azure(server.url).detect(png, { adapter: false });
+    expect(result.model).toBe('Qwen/Qwen3-VL-8B-Instruct');
+    expect(JSON.parse(server.requests[0].body.toString())).toEqual({
+      image_base64: png.toString('base64'),
+      parameters: { adapter: false },
+    });
+  });
+
   it('sends an Entra ID token from a credential, asking for the Azure ML scope', async () => {
     server = await startScriptedServer([{ status: 200, body: resultFor(8, 8) }]);
     const scopes: unknown[] = [];
@@ -164,6 +177,17 @@ describe('VertexDetectorClient', () => {
       'content-type': 'application/json',
     });
     expect(JSON.parse(request.body.toString())).toEqual({ instances: [{ image_base64: jpeg.toString('base64') }] });
+  });
+
+  it('sends "parameters": {"adapter": false} once for every instance of a batch', async () => {
+    process.env.GOOGLE_OAUTH_ACCESS_TOKEN = 'ya29.test-token';
+    const images = [await makeImage(8, 8), await makeImage(9, 9)];
+    server = await startScriptedServer([{ status: 200, body: { predictions: [resultFor(8, 8), resultFor(9, 9)] } }]);
+    await vertex(server.url).detectMany(images, { adapter: false });
+    expect(JSON.parse(server.requests[0].body.toString())).toEqual({
+      instances: images.map((image) => ({ image_base64: image.toString('base64') })),
+      parameters: { adapter: false },
+    });
   });
 
   it('detectMany batches images into requests of at most maxInstancesPerRequest, results in order', async () => {

@@ -144,6 +144,9 @@ describe('checking answers', () => {
     ).toBe('bboxes[0].bbox_normalized: not 4 numbers');
     expect(detectionResultProblem({ ...good, count: -1 })).toBe('count: not a non-negative integer');
     expect(detectionResultProblem({ ...good, raw_output: null })).toBe('raw_output: not a string');
+    // `model` may be absent (older containers), but when present it names the model.
+    expect(detectionResultProblem({ ...good, model: 'pdfme-form-field-detector-lora' })).toBeUndefined();
+    expect(detectionResultProblem({ ...good, model: 42 })).toBe('model: not a non-empty string');
     expect(detectionResultProblem({ ...good, image_size: { width: 0, height: 5 } })).toMatch(/^image_size/);
   });
 });

@@ -58,6 +58,17 @@ describe('SageMakerDetectorClient', () => {
     // What the container got: the same bytes, not base64.
     expect(container?.requests[0].body.equals(webp)).toBe(true);
     expect(container?.requests[0].headers['content-type']).toBe('image/webp');
+    expect(container?.requests[0].headers['x-amzn-sagemaker-custom-attributes']).toBeUndefined();
+  });
+
+  it('asks for the base model with the custom attribute adapter=false, which reaches the container', async () => {
+    const stand = await setUp([{ status: 200, body: { ...resultFor(8, 8), model: 'Qwen/Qwen3-VL-8B-Instruct' } }]);
+    const result = await client().detect(await makeImage(8, 8), { adapter: false });
+    expect(result.model).toBe('Qwen/Qwen3-VL-8B-Instruct');
+    expect(stand.requests[0].headers['x-amzn-sagemaker-custom-attributes']).toBe('adapter=false');
+    expect(container?.requests[0].headers['x-amzn-sagemaker-custom-attributes']).toBe('adapter=false');
+    await client().detect(await makeImage(8, 8), { adapter: true });
+    expect(container?.requests[1].headers['x-amzn-sagemaker-custom-attributes']).toBe('adapter=true');
   });
 
   it('names the inference component when given one', async () => {

@@ -35,6 +35,7 @@ describe('platform routes', () => {
       count: 2,
       raw_output: RAW,
       image_size: { width: 2480, height: 3508 },
+      model: 'pdfme-form-field-detector-lora',
     });
   });
 

@@ -111,20 +111,22 @@ describe('helpers', () => {
 
   it('builds the contract example exactly', () => {
     const raw = '{"applicant_fields": [{"bbox": [100, 200, 500, 250]}], "count": 1}';
-    expect(buildResult(raw, 2480, 3508)).toEqual({
+    expect(buildResult(raw, 2480, 3508, 'pdfme-form-field-detector-lora')).toEqual({
       bboxes: [{ bbox_normalized: [100, 200, 500, 250], bbox_pixel: [248, 701, 1240, 877] }],
       count: 1,
       raw_output: raw,
       image_size: { width: 2480, height: 3508 },
+      model: 'pdfme-form-field-detector-lora',
     });
   });
 
   it('answers count 0 and keeps the text when the model says nothing usable', () => {
-    expect(buildResult('申し訳ありません', 10, 10)).toEqual({
+    expect(buildResult('申し訳ありません', 10, 10, 'Qwen/Qwen3-VL-8B-Instruct')).toEqual({
       bboxes: [],
       count: 0,
       raw_output: '申し訳ありません',
       image_size: { width: 10, height: 10 },
+      model: 'Qwen/Qwen3-VL-8B-Instruct',
     });
   });
 });

@@ -62,6 +62,7 @@ describe('SageMaker end to end', () => {
         count: 2,
         raw_output: RAW,
         image_size: { width: 1240, height: 1754 },
+        model: 'pdfme-form-field-detector-lora',
       });
       const request = sagemaker.requests.at(-1)!;
       expect(request).toMatchObject({
@@ -91,6 +92,23 @@ describe('SageMaker end to end', () => {
       await expect(client.detect(await makeImage(300, 200, 'jpeg'))).resolves.toMatchObject({ count: 2 });
       expect(sagemaker.requests.at(-1)!.headers['x-amzn-sagemaker-inference-component']).toBe('form-detector-ic');
     } finally {
+      await client.close();
+    }
+  });
+
+  it('{ adapter: false } reaches the controller as the custom attribute: the base model answers, and says so', async () => {
+    const client = new SageMakerDetectorClient({ endpointName: 'form-detector' });
+    try {
+      await controlStandIn(ctl, { outputByModel: { 'Qwen/Qwen3-VL-8B-Instruct': '[{"bbox_2d": [1, 2, 3, 4]}]' } });
+      const png = await makeImage(100, 100);
+      expect(await client.detect(png, { adapter: false })).toMatchObject({
+        model: 'Qwen/Qwen3-VL-8B-Instruct',
+        count: 1,
+        bboxes: [{ bbox_normalized: [1, 2, 3, 4] }],
+      });
+      expect(await client.detect(png)).toMatchObject({ model: 'pdfme-form-field-detector-lora', count: 2 });
+    } finally {
+      await controlStandIn(ctl, { outputByModel: {} });
       await client.close();
     }
   });

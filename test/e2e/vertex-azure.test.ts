@@ -48,6 +48,7 @@ describe('Vertex AI end to end', () => {
         count: 1,
         raw_output: RAW,
         image_size: { width: 800, height: 600 },
+        model: 'pdfme-form-field-detector-lora',
       });
       const request = proxy.requests.at(-1)!;
       expect(request).toMatchObject({ method: 'POST', path: '/predict', status: 200 });
@@ -109,6 +110,7 @@ describe('Azure ML end to end', () => {
         count: 1,
         raw_output: RAW,
         image_size: { width: 2480, height: 3508 },
+        model: 'pdfme-form-field-detector-lora',
       });
       const request = proxy.requests.at(-1)!;
       expect(request).toMatchObject({ method: 'POST', path: '/score', status: 200 });

@@ -2,7 +2,9 @@
  * STAND-IN for the SageMaker runtime API (InvokeEndpoint), for tests only; no production code depends on it.
  *
  * Serves POST /endpoints/{name}/invocations like the real service in front of one container:
- * - forwards the body and Content-Type (and Accept) to `<upstream>/invocations`, as SageMaker does to the container;
+ * - forwards the body and Content-Type (and Accept) to `<upstream>/invocations`, as SageMaker does to the container,
+ *   and X-Amzn-SageMaker-Custom-Attributes verbatim ("an opaque value that is forwarded verbatim", InvokeEndpoint API
+ *   reference: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html);
  * - a 2xx from the container comes back as it is, with `x-Amzn-Invoked-Production-Variant`;
  * - a non-2xx comes back as the real service sends it: HTTP 424 `ModelError` with `OriginalStatusCode` and
  *   `OriginalMessage` (the container's body) and no container headers (SageMaker drops them, Retry-After included);
@@ -133,6 +135,9 @@ export async function startSageMakerRuntimeStandIn(options: SageMakerStandInOpti
         headers: {
           'content-type': String(req.headers['content-type'] ?? 'application/octet-stream'),
           accept: String(req.headers.accept ?? '*/*'),
+          ...(req.headers['x-amzn-sagemaker-custom-attributes'] === undefined
+            ? {}
+            : { 'x-amzn-sagemaker-custom-attributes': String(req.headers['x-amzn-sagemaker-custom-attributes']) }),
         },
       });
     } catch (error) {

@@ -10,11 +10,13 @@
  * - serves GET /health, GET /v1/models (base model + LoRA module names) and POST /v1/chat/completions.
  *
  * Test knobs (environment): STANDIN_ARGV_FILE (append one JSON line per start: argv, pid), STANDIN_LOAD_MS,
- * STANDIN_DELAY_MS, STANDIN_OUTPUT (the model's text), STANDIN_EXIT_AFTER_LOAD (exit with this code once
- * "loaded"), STANDIN_IGNORE_SIGTERM=1, STANDIN_WORKER_PID_FILE (spawn a child "engine" process in the same
- * process group and write its pid there).
- * Control endpoint: POST /standin/control {"delayMs", "output", "errorStatus", "crash": "next-request"} and
- * GET /standin/requests (the last chat requests received).
+ * STANDIN_DELAY_MS, STANDIN_OUTPUT (the model's text), STANDIN_OUTPUT_BY_MODEL (a JSON object: served name → text,
+ * so the base model and the adapter answer differently), STANDIN_OMIT_MODELS (comma-separated served names left out
+ * of /v1/models and refused by chat completions, as when an adapter failed to load), STANDIN_EXIT_AFTER_LOAD (exit
+ * with this code once "loaded"), STANDIN_IGNORE_SIGTERM=1, STANDIN_WORKER_PID_FILE (spawn a child "engine" process in
+ * the same process group and write its pid there).
+ * Control endpoint: POST /standin/control {"delayMs", "output", "outputByModel", "omitModels", "errorStatus",
+ * "crash": "next-request"} and GET /standin/requests (the last chat requests received).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -131,25 +133,42 @@ if (process.env.STANDIN_WORKER_PID_FILE) {
 const state = {
   delayMs: Number(process.env.STANDIN_DELAY_MS ?? 0),
   output: process.env.STANDIN_OUTPUT ?? '{"applicant_fields": [{"bbox": [100, 200, 500, 250]}], "count": 1}',
+  outputByModel: JSON.parse(process.env.STANDIN_OUTPUT_BY_MODEL ?? '{}') as Record<string, string>,
+  omitModels: (process.env.STANDIN_OMIT_MODELS ?? '').split(',').filter((name) => name !== ''),
   errorStatus: 0,
   crashNext: false,
 };
 const received: unknown[] = [];
-const servedModels = [model, ...loraNames];
+const allModels = [model, ...loraNames];
+const servedModels = () => allModels.filter((id) => !state.omitModels.includes(id));
 
 const app = Fastify({ bodyLimit: 256 * 1024 * 1024 });
 
 app.get('/health', async () => '');
 app.get('/version', async () => ({ version }));
+// As vLLM's OpenAIServingModels.show_available_models: base model cards, then LoRA cards whose parent is the base.
 app.get('/v1/models', async () => ({
   object: 'list',
-  data: servedModels.map((id) => ({ id, object: 'model', owned_by: 'vllm', root: model })),
+  data: servedModels().map((id) =>
+    id === model
+      ? { id, object: 'model', owned_by: 'vllm', root: model, parent: null }
+      : { id, object: 'model', owned_by: 'vllm', root: id, parent: model },
+  ),
 }));
 
 app.post('/standin/control', async (request) => {
-  const body = request.body as Partial<{ delayMs: number; output: string; errorStatus: number; crash: string }>;
+  const body = request.body as Partial<{
+    delayMs: number;
+    output: string;
+    outputByModel: Record<string, string>;
+    omitModels: string[];
+    errorStatus: number;
+    crash: string;
+  }>;
   if (body.delayMs !== undefined) state.delayMs = body.delayMs;
   if (body.output !== undefined) state.output = body.output;
+  if (body.outputByModel !== undefined) state.outputByModel = body.outputByModel;
+  if (body.omitModels !== undefined) state.omitModels = body.omitModels;
   if (body.errorStatus !== undefined) state.errorStatus = body.errorStatus;
   if (body.crash === 'next-request') state.crashNext = true;
   return state;
@@ -165,7 +184,7 @@ app.post('/v1/chat/completions', async (request, reply) => {
   const body = request.body as ChatRequest;
   received.push(body);
   if (received.length > 5) received.shift();
-  if (!body.model || !servedModels.includes(body.model)) {
+  if (!body.model || !servedModels().includes(body.model)) {
     return reply.code(404).send({
       error: {
         message: `The model \`${body.model}\` does not exist.`,
@@ -197,7 +216,13 @@ app.post('/v1/chat/completions', async (request, reply) => {
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: body.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: state.output }, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: state.outputByModel[body.model] ?? state.output },
+        finish_reason: 'stop',
+      },
+    ],
     usage: { prompt_tokens: 1500, completion_tokens: 30, total_tokens: 1530 },
   };
 });
@@ -213,7 +238,7 @@ setTimeout(
     if (exitCode !== undefined) process.exit(Number(exitCode));
     app.listen({ host, port }).then(
       () =>
-        process.stdout.write(`INFO stand-in vLLM ${version} serving ${servedModels.join(', ')} on ${host}:${port}\n`),
+        process.stdout.write(`INFO stand-in vLLM ${version} serving ${servedModels().join(', ')} on ${host}:${port}\n`),
       (error: Error) => fail(error.message),
     );
   },

@@ -2,13 +2,15 @@
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ApiError, invalidRequest, notReady } from '../errors';
-import type { DetectionResult } from '../contract';
+import type { AdapterStatus, DetectionResult, DetectParameters } from '../contract';
 import type { ImageInput } from '../detect';
 import { NOT_READY_RETRY_AFTER_SECONDS, type Readiness } from '../health';
 
 export interface RouteContext {
-  detect(inputs: ImageInput[], clientSignal?: AbortSignal): Promise<DetectionResult[]>;
+  detect(inputs: ImageInput[], clientSignal?: AbortSignal, options?: DetectParameters): Promise<DetectionResult[]>;
   readiness(): Readiness;
+  /** The adapter's name, whether vLLM lists it, its rank and target modules; null without an adapter. */
+  adapterStatus(): AdapterStatus | null;
   details(): Record<string, unknown>;
   healthRoute: string;
   predictRoute: string;

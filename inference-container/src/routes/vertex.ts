@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { fromParameters, parametersSchema } from '../request-options';
 import { clientGone, parseJsonBody, sendReadiness, type RouteContext } from './context';
 
 const predictSchema = z.object(
@@ -17,8 +18,8 @@ const predictSchema = z.object(
         { error: '"instances" must be a list' },
       )
       .min(1, { error: '"instances" must hold at least one image' }),
-    // Nothing in parameters changes the detection; null (what REST clients send for "none") means absent.
-    parameters: z.record(z.string(), z.unknown(), { error: '"parameters" must be an object' }).nullish(),
+    // Applies to every instance; unknown keys are ignored; null (what REST clients send for "none") means absent.
+    parameters: parametersSchema,
   },
   { error: 'the body must be a JSON object' },
 );
@@ -33,12 +34,12 @@ export function vertexRoutes(app: FastifyInstance, ctx: RouteContext, paths: { h
   }
   for (const path of paths.predict) {
     app.post(literalPath(path), async (request, reply) => {
-      const { instances } = parseJsonBody(predictSchema, request.body, EXPECTED);
+      const { instances, parameters } = parseJsonBody(predictSchema, request.body, EXPECTED);
       const inputs = instances.map((instance, index) => ({
         label: `instances[${index}].image_base64`,
         base64: instance.image_base64,
       }));
-      return { predictions: await ctx.detect(inputs, clientGone(reply)) };
+      return { predictions: await ctx.detect(inputs, clientGone(reply), fromParameters(parameters)) };
     });
   }
 }

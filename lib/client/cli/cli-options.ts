@@ -6,6 +6,7 @@ export const HELP = `form-detect — send document images to a deployed form-fie
 
 Usage:
   form-detect --cloud aws|gcp|azure --endpoint <endpoint> --image <file or dir> [--image ...] [options]
+  form-detect eval --predictions <records.jsonl> --truth <file or dir> [...]   score saved records (eval --help)
 
 Endpoint, per cloud:
   aws    the SageMaker endpoint name        (credentials, region and AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME as the AWS SDK reads them)

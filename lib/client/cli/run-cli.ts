@@ -7,6 +7,7 @@ import type { DetectorClient, DetectorClientOptions } from '../detector-client';
 import { DetectorError } from '../detector-error';
 import { drawOverlay } from '../overlay';
 import { collectImages } from './collect-images';
+import { runEvalCli } from './eval-cli';
 import { HELP, UsageError, parseCliOptions, type CliOptions } from './cli-options';
 import { Progress, type TextSink } from './progress';
 import { formatSummaryTable } from './summary-table';
@@ -26,6 +27,7 @@ export type DetectionRecord =
 export const EXIT = { ok: 0, failures: 1, usage: 2 } as const;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'eval') return runEvalCli(argv.slice(1), io);
   let options: CliOptions;
   let files: string[];
   try {

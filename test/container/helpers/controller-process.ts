@@ -231,10 +231,20 @@ export async function call(
 export const postJson = (url: string, body: unknown) =>
   call(url, { method: 'POST', body: JSON.stringify(body), contentType: 'application/json' });
 
-/** Sets the stand-in vLLM's behaviour (delay, output, error status, crash on the next request). */
+/**
+ * Sets the stand-in vLLM's behaviour (delay, output, output per served model, models left out of /v1/models, error
+ * status, crash on the next request).
+ */
 export async function controlStandIn(
   controller: ControllerProcess,
-  settings: Partial<{ delayMs: number; output: string; errorStatus: number; crash: 'next-request' }>,
+  settings: Partial<{
+    delayMs: number;
+    output: string;
+    outputByModel: Record<string, string>;
+    omitModels: string[];
+    errorStatus: number;
+    crash: 'next-request';
+  }>,
 ): Promise<void> {
   const { statusCode } = await postJson(`${controller.vllmUrl}/standin/control`, settings).then((r) => ({
     statusCode: r.status,
