@@ -123,7 +123,7 @@ export function weightsStagingCommands(args: {
     commands.push(`hf download ${args.loraAdapter} --local-dir ${dir}/${WEIGHTS_LAYOUT.adapterDirectory}`);
   }
   const uri = args.storeUri;
-  const azure = /^https:\/\/([^./]+)\.(file|blob)\.core\.windows\.net\/([^/]+)\/?(.*?)\/?$/.exec(uri);
+  const azure = /^https:\/\/(.+?)\.(file|blob)\.core\.windows\.net\/([^/]+)\/?(.*?)\/?$/.exec(uri);
   if (uri.startsWith('s3://')) {
     commands.push(`aws s3 sync ${dir} ${uri.endsWith('/') ? uri : `${uri}/`}`);
   } else if (uri.startsWith('gs://')) {
