@@ -29,6 +29,10 @@ import {
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 const RG_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/platform-gpu`;
+/** The synthesized container app, read field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AppJson = Record<string, any>;
+
 const EXISTING = {
   resourceGroup: { name: 'platform-gpu', id: RG_ID, location: 'swedencentral' },
   registry: {
@@ -401,7 +405,7 @@ describe('ContainerAppsGpuDetectorService with existing resources', () => {
     });
     expect(app.depends_on).toEqual([expect.stringMatching(/^azurerm_container_app_environment_storage\./)]);
     expect(service.environmentId).toBe(EXISTING.containerAppsEnvironment.id);
-    expect(app.template.container[0].env).toContainEqual({
+    expect((app as AppJson).template.container[0].env).toContainEqual({
       name: 'MODEL_WEIGHTS_DIR',
       value: '/mnt/model-weights/qwen3-vl-8b',
     });
@@ -509,7 +513,7 @@ describe('ContainerAppsGpuDetectorService weights', () => {
       account_name: expect.stringMatching(/^\$\{azurerm_storage_account\.\w+\.name\}$/),
       access_key: expect.stringMatching(/^\$\{azurerm_storage_account\.\w+\.primary_access_key\}$/),
     });
-    const app = onlyResource(parsed, 'azurerm_container_app');
+    const app = onlyResource(parsed, 'azurerm_container_app') as AppJson;
     expect(app.template.volume).toEqual([
       {
         name: 'model-weights',
