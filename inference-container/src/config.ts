@@ -5,7 +5,7 @@
  * `CONTROLLER_ENV` tune the controller itself (supervision, queue, test overrides) and have safe defaults.
  */
 import { z } from 'zod';
-import { DEFAULTS, ENV, QUANTIZATIONS, type Quantization } from './contract';
+import { DEFAULTS, ENV, QUANTIZATIONS, WEIGHTS_LAYOUT, type Quantization } from './contract';
 import { PINNED_VLLM_VERSION } from './vllm-args';
 
 /** Variables that tune the controller itself; none is needed in production. */
@@ -24,6 +24,10 @@ export const CONTROLLER_ENV = {
   /** host[:port] of the GCE metadata server (the name Google's client libraries use). */
   gceMetadataHost: 'GCE_METADATA_HOST',
   readinessPollMs: 'READINESS_POLL_MS',
+  /** How often an incomplete weights store is checked again (ms). */
+  weightsRecheckMs: 'WEIGHTS_RECHECK_MS',
+  /** Overrides https://secretmanager.googleapis.com (tests point it at a local stand-in). */
+  secretManagerApiBaseUrl: 'SECRET_MANAGER_API_BASE_URL',
   minUptimeMs: 'SUPERVISOR_MIN_UPTIME_MS',
   maxRestarts: 'SUPERVISOR_MAX_RESTARTS',
   restartWindowMs: 'SUPERVISOR_RESTART_WINDOW_MS',
@@ -85,6 +89,14 @@ export interface Config {
   modelCacheDir: string;
   gcsApiBaseUrl: string;
   gceMetadataHost: string;
+  /** MODEL_WEIGHTS_DIR: the store's directory, or `platform`; unset = Hugging Face ids. */
+  modelWeightsDir?: string;
+  /** MODEL_WEIGHTS_URI: where the store lives outside the container, for messages. */
+  modelWeightsUri?: string;
+  /** HF_TOKEN_SECRET: the secret holding the Hugging Face token. */
+  hfTokenSecret?: string;
+  weightsRecheckMs: number;
+  secretManagerApiBaseUrl: string;
   vllmInternalPort?: number;
   supervisor: SupervisorSettings;
   drainTimeoutMs: number;
@@ -172,6 +184,26 @@ const envSchema = z.object({
   [ENV.vertexPredictRoute]: route.optional(),
   [ENV.vertexStorageUri]: z.string().trim().min(1).optional(),
   [ENV.azureModelDir]: z.string().trim().min(1).optional(),
+  [ENV.modelWeightsDir]: z
+    .string()
+    .trim()
+    .refine((v) => v === WEIGHTS_LAYOUT.platform || v.startsWith('/'), {
+      error: `expected an absolute directory or "${WEIGHTS_LAYOUT.platform}"`,
+    })
+    .optional(),
+  [ENV.modelWeightsUri]: z.string().trim().min(1).optional(),
+  [ENV.hfTokenSecret]: z
+    .string()
+    .trim()
+    .regex(
+      /^arn:aws[a-z-]*:secretsmanager:|^projects\/[^/]+\/secrets\/[^/]+(\/versions\/[^/]+)?$|^https:\/\/[^/]+\/secrets\/[^/]+/,
+      {
+        error:
+          'expected an AWS Secrets Manager ARN, projects/<p>/secrets/<s>/versions/<v>, or ' +
+          'https://<vault>.vault.azure.net/secrets/<name>',
+      },
+    )
+    .optional(),
   [ENV.vllmVersion]: z
     .string()
     .trim()
@@ -194,6 +226,8 @@ const envSchema = z.object({
   [CONTROLLER_ENV.gcsApiBaseUrl]: z.url({ error: 'expected a URL such as https://storage.googleapis.com' }).optional(),
   [CONTROLLER_ENV.gceMetadataHost]: z.string().trim().min(1).optional(),
   [CONTROLLER_ENV.readinessPollMs]: wholeNumber(50, 60_000).optional(),
+  [CONTROLLER_ENV.weightsRecheckMs]: wholeNumber(50, 3_600_000).optional(),
+  [CONTROLLER_ENV.secretManagerApiBaseUrl]: z.url({ error: 'expected a URL' }).optional(),
   [CONTROLLER_ENV.minUptimeMs]: wholeNumber(0).optional(),
   [CONTROLLER_ENV.maxRestarts]: wholeNumber(0, 1000).optional(),
   [CONTROLLER_ENV.restartWindowMs]: wholeNumber(1000).optional(),
@@ -293,6 +327,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     modelCacheDir: e[CONTROLLER_ENV.modelCacheDir] ?? '/tmp/form-detector-model',
     gcsApiBaseUrl: (e[CONTROLLER_ENV.gcsApiBaseUrl] ?? 'https://storage.googleapis.com').replace(/\/+$/, ''),
     gceMetadataHost: e[CONTROLLER_ENV.gceMetadataHost] ?? 'metadata.google.internal',
+    modelWeightsDir: e[ENV.modelWeightsDir],
+    modelWeightsUri: e[ENV.modelWeightsUri],
+    hfTokenSecret: e[ENV.hfTokenSecret],
+    weightsRecheckMs: e[CONTROLLER_ENV.weightsRecheckMs] ?? 30_000,
+    secretManagerApiBaseUrl: (
+      e[CONTROLLER_ENV.secretManagerApiBaseUrl] ?? 'https://secretmanager.googleapis.com'
+    ).replace(/\/+$/, ''),
     vllmInternalPort: e[CONTROLLER_ENV.vllmInternalPort],
     supervisor: {
       minUptimeMs: e[CONTROLLER_ENV.minUptimeMs] ?? 60_000,

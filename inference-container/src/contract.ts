@@ -37,6 +37,22 @@ export const ENV = {
   port: 'PORT',
   /** The vLLM version in the image (the Dockerfile sets it); selects the flag set vLLM accepts. */
   vllmVersion: 'VLLM_VERSION',
+  /**
+   * Where the staged weights are (see WEIGHTS_LAYOUT): an absolute directory (a mounted volume, /opt/ml/model), or
+   * `platform` for the platform's own model location (SageMaker /opt/ml/model, Azure ML AZUREML_MODEL_DIR, Vertex
+   * AIP_STORAGE_URI). When set, the container never contacts Hugging Face: an empty or incomplete store keeps it
+   * not ready. Unset: BASE_MODEL and LORA_ADAPTER are Hugging Face ids (or directories baked into the image).
+   */
+  modelWeightsDir: 'MODEL_WEIGHTS_DIR',
+  /** Where the store lives outside the container (s3://…, gs://…, https://…), for the staging hint in errors. */
+  modelWeightsUri: 'MODEL_WEIGHTS_URI',
+  /**
+   * A secret holding the Hugging Face token, read at start-up with the container's own identity and given to vLLM
+   * alone (never a plain env value): an AWS Secrets Manager ARN, a GCP Secret Manager version name
+   * (`projects/<p>/secrets/<s>/versions/<v>`), or an Azure Key Vault secret URL
+   * (`https://<vault>.vault.azure.net/secrets/<name>`).
+   */
+  hfTokenSecret: 'HF_TOKEN_SECRET',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -65,6 +81,66 @@ export const DEFAULTS = {
   /** SIGTERM drain budget: SageMaker sends SIGKILL 30 s after SIGTERM. */
   drainTimeoutMs: 25_000,
 } as const;
+
+/**
+ * How weights are laid out in a store, on every cloud: the base model's Hugging Face snapshot at the root
+ * (config.json, *.safetensors, the tokenizer and processor files) and the LoRA adapter's snapshot beside it in
+ * `adapter/` — what SageMaker presents at /opt/ml/model from an S3 prefix.
+ */
+export const WEIGHTS_LAYOUT = {
+  adapterDirectory: 'adapter',
+  /** Where a mounted store (Cloud Run Cloud Storage volume, Container Apps Azure Files volume) appears. */
+  mountPath: '/mnt/model-weights',
+  /** The value of MODEL_WEIGHTS_DIR that means "where the platform put the model". */
+  platform: 'platform',
+  /** The local directory the staging commands download into. */
+  localDirectory: 'form-detector-weights',
+} as const;
+
+/**
+ * The shell commands that stage the weights into a store, with standard tools only: `hf download` (huggingface_hub's
+ * CLI, https://huggingface.co/docs/huggingface_hub/guides/cli#download-to-a-local-folder) for the base model and the
+ * adapter, then the store's own copy command for `storeUri`:
+ * - `s3://bucket/prefix/`: `aws s3 sync <dir> <uri>` (https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html);
+ * - `gs://bucket/prefix/`: `gcloud storage rsync --recursive <dir> <uri>`
+ *   (https://cloud.google.com/sdk/gcloud/reference/storage/rsync);
+ * - `https://<account>.file.core.windows.net/<share>/<prefix>`: `az storage file upload-batch`
+ *   (https://learn.microsoft.com/cli/azure/storage/file#az-storage-file-upload-batch);
+ * - `https://<account>.blob.core.windows.net/<container>/<prefix>`: `az storage blob upload-batch --auth-mode login`
+ *   (https://learn.microsoft.com/cli/azure/storage/blob#az-storage-blob-upload-batch).
+ * Shared by the infrastructure (stack outputs, `npm run synth`) and the container (its error when the store is
+ * incomplete), so both always print the same commands.
+ */
+export function weightsStagingCommands(args: {
+  readonly baseModel: string;
+  /** Hugging Face id of the adapter; null or empty for none. */
+  readonly loraAdapter: string | null | undefined;
+  readonly storeUri: string;
+}): string[] {
+  const dir = WEIGHTS_LAYOUT.localDirectory;
+  const commands = [`hf download ${args.baseModel} --local-dir ${dir}`];
+  if (args.loraAdapter) {
+    commands.push(`hf download ${args.loraAdapter} --local-dir ${dir}/${WEIGHTS_LAYOUT.adapterDirectory}`);
+  }
+  const uri = args.storeUri;
+  const azure = /^https:\/\/(.+?)\.(file|blob)\.core\.windows\.net\/([^/]+)\/?(.*?)\/?$/.exec(uri);
+  if (uri.startsWith('s3://')) {
+    commands.push(`aws s3 sync ${dir} ${uri.endsWith('/') ? uri : `${uri}/`}`);
+  } else if (uri.startsWith('gs://')) {
+    commands.push(`gcloud storage rsync --recursive ${dir} ${uri.replace(/\/+$/, '')}`);
+  } else if (azure) {
+    const [, account, kind, share, prefix] = azure;
+    const into = prefix ? ` --destination-path ${prefix}` : '';
+    commands.push(
+      kind === 'file'
+        ? `az storage file upload-batch --account-name ${account} --destination ${share}${into} --source ${dir}`
+        : `az storage blob upload-batch --auth-mode login --account-name ${account} --destination ${share}${into} --source ${dir}`,
+    );
+  } else {
+    commands.push(`copy ${dir}/ to ${uri}`);
+  }
+  return commands;
+}
 
 /** Images over this many pixels are refused (`invalid_image`). */
 export const MAX_IMAGE_PIXELS = 50_000_000;

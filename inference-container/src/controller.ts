@@ -14,7 +14,9 @@ import { Detector } from './detect';
 import { probeGpu, type GpuInfo } from './gpu';
 import { healthDetails, readinessOf, type HealthFacts, type Phase } from './health';
 import { Metrics } from './metrics';
-import { resolveModelFiles } from './model-files';
+import { resolveModelFiles, type ModelFiles } from './model-files';
+import { checkStore } from './model-store';
+import { resolveHfToken } from './hf-token';
 import { VllmSupervisor } from './supervisor';
 import { buildVllmArgs, resolveConcurrency } from './vllm-args';
 
@@ -59,6 +61,7 @@ export async function startController(config: Config, logger: Logger): Promise<R
   const origin = `http://127.0.0.1:${internalPort}`;
 
   let phase: Phase = 'preparing';
+  let weightsProblem: string | undefined;
   let supervisor: VllmSupervisor | null = null;
   let detector: Detector | null = null;
   const facts: HealthFacts = {
@@ -69,8 +72,9 @@ export async function startController(config: Config, logger: Logger): Promise<R
     gpu,
     maxConcurrency,
     maxQueue,
+    weights: { source: config.modelWeightsDir ? 'store' : 'hub', dir: null, missing: [] },
   };
-  const readiness = () => readinessOf(phase, supervisor?.status() ?? null);
+  const readiness = () => readinessOf(phase, supervisor?.status() ?? null, weightsProblem);
   // adapter_config.json facts, read off the request path: at start, and again once vLLM is ready (an adapter given
   // as a Hugging Face id is in the local cache only after vLLM downloaded it).
   let adapterConfig: AdapterConfigFacts | null = null;
@@ -161,8 +165,46 @@ export async function startController(config: Config, logger: Logger): Promise<R
   await app.listen({ host: '0.0.0.0', port: config.port });
 
   // Everything below may take minutes (a GCS copy); probes meanwhile get 503 "preparing".
+  /**
+   * With a store (MODEL_WEIGHTS_DIR), the weights must all be there before vLLM starts: until they are, the
+   * container stays not ready, says what is missing and how to stage it, and checks again every
+   * WEIGHTS_RECHECK_MS. It never falls back to Hugging Face. Without a store, the Hugging Face ids (or the
+   * platform's model directory) as before.
+   */
+  const modelFiles = async (): Promise<ModelFiles | null> => {
+    if (!config.modelWeightsDir) return resolveModelFiles(config, logger);
+    for (;;) {
+      const store = await checkStore(config, logger);
+      if (store.complete) {
+        weightsProblem = undefined;
+        facts.weights = { source: 'store', dir: store.dir, missing: [] };
+        logger.info({ source: 'controller', dir: store.dir }, 'model weights found in the store');
+        return { model: store.model, adapter: store.adapter, source: 'store' };
+      }
+      weightsProblem = store.message;
+      facts.weights = { source: 'store', dir: store.dir, missing: store.missing };
+      logger.error(
+        { source: 'controller', dir: store.dir, missing: store.missing, staging: store.staging },
+        store.message,
+      );
+      const until = Date.now() + config.weightsRecheckMs;
+      while (Date.now() < until) {
+        if (shuttingDown) return null;
+        await sleep(Math.min(250, config.weightsRecheckMs));
+      }
+    }
+  };
+
   void (async () => {
-    const files = await resolveModelFiles(config, logger);
+    const files = await modelFiles();
+    if (!files || shuttingDown) return;
+    // With a store, vLLM gets local paths and makes no Hugging Face request at all (huggingface_hub
+    // HF_HUB_OFFLINE, transformers TRANSFORMERS_OFFLINE).
+    const vllmEnv: Record<string, string> =
+      files.source === 'store' ? { HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' } : {};
+    if (config.hfTokenSecret && files.source !== 'store') {
+      vllmEnv.HF_TOKEN = await resolveHfToken(config.hfTokenSecret, config, logger);
+    }
     const adapterName = files.adapter ? (config.adapterName ?? defaultAdapterName(files.adapter)) : null;
     const servedModel = adapterName ?? files.model;
     Object.assign(facts, { baseModel: files.model, adapter: files.adapter, adapterName });
@@ -194,6 +236,7 @@ export async function startController(config: Config, logger: Logger): Promise<R
       servedModel,
       settings: config.supervisor,
       logger,
+      env: vllmEnv,
     });
     supervisor.on('ready', () => {
       metrics.vllmReady.set(1);

@@ -10,7 +10,7 @@ import type { SupervisorStatus } from './supervisor';
 export type Phase = 'preparing' | 'running' | 'draining';
 
 export type HealthStatus =
-  'ready' | 'preparing' | 'loading' | 'adapter_missing' | 'restarting' | 'shutting_down' | 'failed';
+  'ready' | 'preparing' | 'weights_missing' | 'loading' | 'adapter_missing' | 'restarting' | 'shutting_down' | 'failed';
 
 export interface Readiness {
   ready: boolean;
@@ -22,8 +22,15 @@ export interface Readiness {
 /** Seconds a probe or client is told to wait while the model loads. */
 export const NOT_READY_RETRY_AFTER_SECONDS = 10;
 
-export function readinessOf(phase: Phase, vllm: SupervisorStatus | null): Readiness {
+export function readinessOf(
+  phase: Phase,
+  vllm: SupervisorStatus | null,
+  /** Why the weights store cannot be served yet (vLLM is not started meanwhile). */
+  weightsProblem?: string,
+): Readiness {
   if (phase === 'draining') return { ready: false, status: 'shutting_down', reason: 'the controller is shutting down' };
+  if (phase === 'preparing' && weightsProblem)
+    return { ready: false, status: 'weights_missing', reason: weightsProblem };
   if (phase === 'preparing' || !vllm) {
     return { ready: false, status: 'preparing', reason: 'model files are being prepared' };
   }
@@ -56,6 +63,8 @@ export interface HealthFacts {
   gpu: GpuInfo | null;
   maxConcurrency: number;
   maxQueue: number;
+  /** Where the weights come from: the store's directory (and what it lacks), or the Hugging Face Hub. */
+  weights: { source: 'store' | 'hub'; dir: string | null; missing: string[] };
 }
 
 export function healthDetails(
@@ -73,6 +82,7 @@ export function healthDetails(
     adapter_name: facts.adapterName,
     adapter_status: adapterStatus,
     quantization: facts.quantization,
+    weights: facts.weights,
     gpu: facts.gpu
       ? { name: facts.gpu.name, memory_mib: facts.gpu.memoryMiB, compute_capability: facts.gpu.computeCapability }
       : null,

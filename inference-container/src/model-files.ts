@@ -19,7 +19,7 @@ import type { Config } from './config';
 export interface ModelFiles {
   model: string;
   adapter: string | null;
-  source: 'sagemaker' | 'azure' | 'vertex' | 'hub';
+  source: 'sagemaker' | 'azure' | 'vertex' | 'hub' | 'store';
 }
 
 async function entriesOf(dir: string): Promise<string[] | null> {
@@ -85,7 +85,7 @@ export async function copyFromGcs(
       maxRetries: 4,
       statusCodes: [429, 500, 502, 503, 504],
     });
-  const headers = await authorizationHeader(options.metadataHost, options.logger);
+  const headers = await metadataToken(options.metadataHost, options.logger);
   const root = resolve(destination);
 
   const objects: GcsObject[] = [];
@@ -136,7 +136,7 @@ export async function copyFromGcs(
 }
 
 /** The service account's token from the metadata server; none (anonymous) when there is no metadata server. */
-async function authorizationHeader(metadataHost: string, logger: Logger): Promise<Record<string, string>> {
+export async function metadataToken(metadataHost: string, logger: Logger): Promise<Record<string, string>> {
   try {
     const { statusCode, body } = await request(
       `http://${metadataHost}/computeMetadata/v1/instance/service-accounts/default/token`,
@@ -149,7 +149,7 @@ async function authorizationHeader(metadataHost: string, logger: Logger): Promis
   } catch (error) {
     logger.warn(
       { source: 'controller', error: (error as Error).message },
-      'no metadata-server token: reading GCS anonymously',
+      'no metadata-server token: calling Google APIs anonymously',
     );
     return {};
   }

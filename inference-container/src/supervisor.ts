@@ -24,6 +24,8 @@ export interface SupervisorOptions {
   origin: string;
   /** The model id that must be listed by /v1/models: the adapter name, or the base model. */
   servedModel: string;
+  /** Extra environment for vLLM alone (offline switches, the Hugging Face token). */
+  env?: Record<string, string>;
   settings: SupervisorSettings;
   logger: Logger;
 }
@@ -129,7 +131,7 @@ export class VllmSupervisor extends EventEmitter {
     const child = spawn(executable, [...commandArgs, ...this.options.args], {
       detached: true, // its own process group, signalled as a whole
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', ...this.options.env },
     });
     this.child = child;
     logger.info(

@@ -6,6 +6,7 @@ import {
   containerSourceTag,
   DEPLOYMENT_MODE_ENV,
   resolveDeploymentMode,
+  stagingCommandsFor,
   ValidationErrors,
   type AwsInstanceType,
   type DeploymentMode,
@@ -42,7 +43,7 @@ export const DETECTOR_AWS_CONTEXT = {
   minCapacity: 'minCapacity',
   /** Most instances. */
   maxCapacity: 'maxCapacity',
-  /** `s3://bucket/prefix/` holding uncompressed weights (the base model at the prefix). */
+  /** `s3://bucket/prefix/` holding uncompressed weights (the base model at the prefix, the adapter in adapter/). */
   modelS3Uri: 'modelS3Uri',
   /** Name of an existing ECR repository with CI-built images, instead of building from source. */
   imageRepository: 'imageRepository',
@@ -166,6 +167,19 @@ export class DetectorAwsStack extends Stack {
       description: 'Role the model runs as',
       value: this.endpoint.role.roleArn,
     });
+    const weights = this.endpoint.weights;
+    if (weights.kind === 'store') {
+      new CfnOutput(this, 'WeightsLocation', {
+        description: 'Where the weights are staged: the base model at this prefix, the adapter in adapter/',
+        value: weights.uri,
+      });
+      new CfnOutput(this, 'StageWeightsCommand', {
+        description:
+          'Run once (and after changing the model) with the hf and aws CLIs: downloads the base model and adapter ' +
+          'from Hugging Face and copies them to WeightsLocation',
+        value: stagingCommandsFor(weights, this.endpoint.deployment).join(' && '),
+      });
+    }
     if (this.endpoint instanceof SageMakerOnDemandDetectorEndpoint) {
       new CfnOutput(this, 'InferenceComponentName', {
         description:

@@ -63,11 +63,16 @@ export function resolveEndpointProps(
   errors: ValidationErrors,
   scalingOptions: ScalingOptions | undefined,
   allowZero: boolean,
+  /** The weights when neither `weights` nor `modelData` is given. */
+  defaultWeights: () => ModelWeights,
 ): ResolvedEndpointProps {
   const isUnresolved = (value: unknown): boolean => Token.isUnresolved(value);
+  if (props.weights !== undefined && props.modelData !== undefined) {
+    errors.add('modelData', 'a ModelWeights', 'modelData is the former name of weights: pass weights alone');
+  }
   // The role comes first: binding the weights grants on it and tells where the container finds the model.
   const role = props.role ?? new Role(scope, 'Role', { assumedBy: new ServicePrincipal('sagemaker.amazonaws.com') });
-  const weights = (props.modelData ?? ModelWeights.fromHuggingFace()).bind(role);
+  const weights = (props.weights ?? props.modelData ?? defaultWeights()).bind(scope, role);
 
   const requestedType = props.instanceType ?? DEFAULT_AWS_INSTANCE_TYPE;
   const found = awsInstance(requestedType);
@@ -79,8 +84,8 @@ export function resolveEndpointProps(
       errors.add(
         key,
         props[key],
-        `modelData (ModelWeights.fromS3Prefix) already places it at ${weights[key]}; leave ${key} out, or ` +
-          `set the ${key}Path option of fromS3Prefix`,
+        `weights (ModelWeights.fromS3Prefix with ${key}Path) already places it at ${weights[key]}; leave ${key} ` +
+          `out, or drop the ${key}Path option (then ${key} names the Hugging Face id the staging commands download)`,
       );
     }
   }
@@ -117,7 +122,7 @@ export function resolveEndpointProps(
     (name) => SAGEMAKER_LIMITS.endpointName.test(name),
     'use 1–63 letters, digits and hyphens, starting and ending with a letter or digit',
   );
-  const environment = containerEnvironment(deployment);
+  const environment = { ...containerEnvironment(deployment, weights.source), ...weights.environment };
   checkEnvironment(errors, environment, isUnresolved);
   const latencyThresholdMicros = checkAlarmOptions(errors, props.alarms, deployment.requestTimeoutMs);
   return {

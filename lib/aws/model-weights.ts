@@ -1,21 +1,35 @@
+import { RemovalPolicy, Token } from 'aws-cdk-lib/core';
 import type { CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Token } from 'aws-cdk-lib/core';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { acknowledgeFinding } from './nag-acknowledgements';
+import { CONTAINER_ENV, normalizePrefix, prefixProblem, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
 
 /** Where SageMaker mounts model data inside the container. */
 export const SAGEMAKER_MODEL_DIRECTORY = '/opt/ml/model';
 
+/** The prefix of the weights in a bucket created by `ModelWeights.fromNewStore()`. */
+export const DEFAULT_WEIGHTS_PREFIX = 'weights';
+
 /** What weights resolve to once bound to an endpoint. */
 export interface ModelWeightsConfig {
-  /** The model's `ModelDataSource`, when SageMaker downloads the weights before the container starts. */
+  /** The cloud-neutral description: where the weights come from (the summary and the staging commands read it). */
+  readonly source: WeightsSource;
+  /** The model's `ModelDataSource`, when SageMaker copies the weights before the container starts. */
   readonly modelDataSource?: CfnModel.ModelDataSourceProperty;
-  /** Where the container finds the base model, when the weights say so. */
+  /** Where the container finds the base model, when the layout puts it somewhere other than the root. */
   readonly baseModel?: string;
-  /** Where the container finds the LoRA adapter, when the weights say so. */
+  /** Where the container finds the LoRA adapter, when the layout puts it somewhere other than `adapter/`. */
   readonly loraAdapter?: string;
   /** The object ARN pattern the grantee may read (for the cdk-nag acknowledgement of its `/*`). */
   readonly readableObjectsArn?: string;
+  /** Variables the container needs for these weights (HF_TOKEN_SECRET). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The bucket created for the weights, when `fromNewStore()` created one. */
+  readonly createdBucket?: Bucket;
 }
 
 /** Options for weights staged in S3. */
@@ -27,19 +41,51 @@ export interface S3ModelWeightsOptions {
   readonly baseModelPath?: string;
   /**
    * Directory of the LoRA adapter relative to the prefix.
-   * @default none — the adapter still comes from Hugging Face (the profile's adapter id)
+   * @default 'adapter'
    */
   readonly loraAdapterPath?: string;
 }
 
+/** Options for the bucket `ModelWeights.fromNewStore()` creates. */
+export interface NewS3StoreOptions {
+  /**
+   * Key prefix of the weights in the bucket.
+   * @default 'weights'
+   */
+  readonly prefix?: string;
+  /**
+   * KMS key for the bucket's objects; the execution role gets decrypt on it.
+   * @default S3-managed keys (SSE-S3)
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * What `cdk destroy` does with the bucket. The weights take an hour to stage again, so they outlive the stack by
+   * default.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Options for weights downloaded from Hugging Face. */
+export interface HuggingFaceWeightsOptions {
+  /**
+   * A Secrets Manager secret holding a Hugging Face token (for gated or private repositories). The execution role
+   * may read that secret alone; the container reads it at start-up and gives it to vLLM, never as a plain
+   * environment value.
+   * @default no token (the profile's model and adapter are public)
+   */
+  readonly tokenSecret?: ISecret;
+}
+
 /**
- * Where the model weights come from: downloaded from Hugging Face by the container at start-up (the default), or
- * staged uncompressed under an S3 prefix that SageMaker copies to /opt/ml/model before the container starts.
+ * Where the model weights come from: downloaded from Hugging Face by the container at every start, or staged once,
+ * uncompressed, under an S3 prefix that SageMaker copies to /opt/ml/model before the container starts (base model at
+ * the prefix, adapter in `adapter/`). The same factories exist on every cloud; `weights` is the prop that takes them.
  */
 export abstract class ModelWeights {
   /** The container downloads the base model and adapter from the Hugging Face Hub when it starts. */
-  static fromHuggingFace(): ModelWeights {
-    return new HuggingFaceWeights();
+  static fromHuggingFace(options: HuggingFaceWeightsOptions = {}): ModelWeights {
+    return new HuggingFaceWeights(options);
   }
 
   /**
@@ -62,21 +108,66 @@ export abstract class ModelWeights {
     if (problems.length > 0) {
       throw new Error(`Invalid ModelWeights.fromS3Prefix:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     }
-    return new S3PrefixWeights(bucket, normalized, options);
+    return new S3PrefixWeights(() => ({ bucket, createdHere: false }), normalized, options);
+  }
+
+  /**
+   * A new S3 bucket for the weights, created by the construct that takes them (construct id `WeightsBucket`): no
+   * public access, encrypted, TLS only, retained on destroy. Stage the weights with the commands the stack outputs.
+   */
+  static fromNewStore(options: NewS3StoreOptions = {}): ModelWeights {
+    const prefix = normalizePrefix(options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
+    const problem = prefix === '' ? "use a non-empty key prefix, e.g. 'weights'" : prefixProblem(prefix);
+    if (problem)
+      throw new Error(
+        `Invalid ModelWeights.fromNewStore:\n  - prefix: got ${JSON.stringify(options.prefix)}; ${problem}`,
+      );
+    return new S3PrefixWeights(
+      (scope) => {
+        const bucket = new Bucket(scope, 'WeightsBucket', {
+          blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+          objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+          encryption: options.encryptionKey ? BucketEncryption.KMS : BucketEncryption.S3_MANAGED,
+          encryptionKey: options.encryptionKey,
+          enforceSSL: true,
+          removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+        });
+        acknowledgeFinding(
+          bucket,
+          'AwsSolutions::AwsSolutions-S1',
+          'The weights bucket holds public model weights (Hugging Face snapshots) that one execution role reads; ' +
+            'CloudTrail data events cover reads where auditing is needed, without a second bucket for access logs.',
+        );
+        return { bucket, createdHere: true };
+      },
+      prefix,
+      {},
+    );
   }
 
   /** 'huggingface' or 's3'. */
   abstract readonly kind: 'huggingface' | 's3';
 
-  /** Resolves the weights for an endpoint and lets `grantee` read them. */
-  abstract bind(grantee: IGrantable): ModelWeightsConfig;
+  /** Resolves the weights for an endpoint, creating what they need under `scope`, and lets `grantee` read them. */
+  abstract bind(scope: Construct, grantee: IGrantable): ModelWeightsConfig;
 }
 
 class HuggingFaceWeights extends ModelWeights {
   readonly kind = 'huggingface' as const;
 
-  bind(): ModelWeightsConfig {
-    return {};
+  constructor(private readonly options: HuggingFaceWeightsOptions) {
+    super();
+  }
+
+  bind(_scope: Construct, grantee: IGrantable): ModelWeightsConfig {
+    const secret = this.options.tokenSecret;
+    if (!secret) return { source: { kind: 'huggingface' }, environment: {} };
+    // GetSecretValue (and DescribeSecret) on this one secret, and decrypt with its key when it has one.
+    secret.grantRead(grantee);
+    return {
+      source: { kind: 'huggingface', tokenSecret: secret.secretArn },
+      environment: { [CONTAINER_ENV.hfTokenSecret]: secret.secretArn },
+    };
   }
 }
 
@@ -84,16 +175,17 @@ class S3PrefixWeights extends ModelWeights {
   readonly kind = 's3' as const;
 
   constructor(
-    private readonly bucket: IBucket,
+    private readonly resolveBucket: (scope: Construct) => { bucket: IBucket; createdHere: boolean },
     private readonly prefix: string,
     private readonly options: S3ModelWeightsOptions,
   ) {
     super();
   }
 
-  bind(grantee: IGrantable): ModelWeightsConfig {
+  bind(scope: Construct, grantee: IGrantable): ModelWeightsConfig {
+    const { bucket, createdHere } = this.resolveBucket(scope);
     // Explicit actions on the prefix only, instead of bucket.grantRead's s3:GetObject*/s3:List* wildcards.
-    const readableObjectsArn = this.bucket.arnForObjects(`${this.prefix}/*`);
+    const readableObjectsArn = bucket.arnForObjects(`${this.prefix}/*`);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [readableObjectsArn] }),
     );
@@ -101,30 +193,46 @@ class S3PrefixWeights extends ModelWeights {
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['s3:ListBucket'],
-        resources: [this.bucket.bucketArn],
+        resources: [bucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': [`${this.prefix}/`, `${this.prefix}/*`] } },
       }),
     );
-    this.bucket.encryptionKey?.grantDecrypt(grantee);
+    bucket.encryptionKey?.grantDecrypt(grantee);
+    const uri = `s3://${bucket.bucketName}/${this.prefix}/`;
+    const baseModelPath = this.options.baseModelPath ?? '';
+    const loraAdapterPath = this.options.loraAdapterPath ?? WEIGHTS_LAYOUT.adapterDirectory;
     return {
+      source: { kind: 'store', store: 's3', uri, createdHere, containerPath: SAGEMAKER_MODEL_DIRECTORY },
       readableObjectsArn,
-      modelDataSource: {
-        s3DataSource: {
-          s3Uri: `s3://${this.bucket.bucketName}/${this.prefix}/`,
-          s3DataType: 'S3Prefix',
-          compressionType: 'None',
-        },
-      },
-      baseModel: joinPath(SAGEMAKER_MODEL_DIRECTORY, this.options.baseModelPath ?? ''),
+      modelDataSource: { s3DataSource: { s3Uri: uri, s3DataType: 'S3Prefix', compressionType: 'None' } },
+      // Only a layout other than WEIGHTS_LAYOUT names its directories; otherwise BASE_MODEL and LORA_ADAPTER keep
+      // the Hugging Face ids the staging commands download.
+      baseModel: stripped(baseModelPath) === '' ? undefined : joinPath(SAGEMAKER_MODEL_DIRECTORY, baseModelPath),
       loraAdapter:
-        this.options.loraAdapterPath === undefined
+        stripped(loraAdapterPath) === WEIGHTS_LAYOUT.adapterDirectory
           ? undefined
-          : joinPath(SAGEMAKER_MODEL_DIRECTORY, this.options.loraAdapterPath),
+          : joinPath(SAGEMAKER_MODEL_DIRECTORY, loraAdapterPath),
+      environment: {},
+      createdBucket: createdHere ? (bucket as Bucket) : undefined,
     };
   }
 }
 
+/**
+ * The weights source as the summary records it: CloudFormation does not resolve references inside resource
+ * Metadata, so a bucket name known only at deploy time reads `<weights bucket>` there (the stack's
+ * WeightsLocation and StageWeightsCommand outputs carry the real name).
+ */
+export function readableWeightsSource(source: WeightsSource): WeightsSource {
+  if (source.kind !== 'store' || !Token.isUnresolved(source.uri)) return source;
+  return { ...source, uri: source.uri.replace(/\$\{Token\[[^\]]+\]\}/g, '<weights bucket>') };
+}
+
+function stripped(relative: string): string {
+  return relative.replace(/^\.?\/*|\/+$/g, '');
+}
+
 function joinPath(root: string, relative: string): string {
-  const rest = relative.replace(/^\.?\/*|\/+$/g, '');
+  const rest = stripped(relative);
   return rest === '' ? root : `${root}/${rest}`;
 }

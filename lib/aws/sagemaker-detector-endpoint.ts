@@ -20,7 +20,9 @@ import {
   type DetectorModelOptions,
   type ScalingOptions,
   type ScalingSpec,
+  type WeightsSource,
 } from '../core';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import {
   DEFAULT_VARIANT_NAME,
   DetectorEndpointBase,
@@ -37,7 +39,7 @@ import {
 } from './detector-endpoint-foundation';
 import type { DetectorImage } from './detector-image';
 import { createEndpointAlarms, type DetectorEndpointAlarmOptions } from './endpoint-alarms';
-import type { ModelWeights } from './model-weights';
+import { ModelWeights, readableWeightsSource } from './model-weights';
 
 /** Defaults sized for vLLM: download ~6 GB of weights, load them 4-bit, capture CUDA graphs, warm up the VL path. */
 export const SAGEMAKER_ENDPOINT_DEFAULTS = {
@@ -57,8 +59,16 @@ export interface SageMakerDetectorEndpointProps extends DetectorModelOptions {
    */
   readonly image?: DetectorImage;
   /**
-   * Where the weights come from.
-   * @default ModelWeights.fromHuggingFace() — the container downloads the profile's base model and adapter
+   * Where the weights come from: Hugging Face, an S3 prefix (`ModelWeights.fromS3Prefix`), or a bucket created here
+   * (`ModelWeights.fromNewStore()`). The same prop on every construct of every cloud.
+   * @default always-on: ModelWeights.fromHuggingFace() — the container downloads the profile's base model and
+   *   adapter at every start; on-demand: ModelWeights.fromNewStore() — a bucket created here
+   */
+  readonly weights?: ModelWeights;
+  /**
+   * Former name of `weights`.
+   * @deprecated use `weights`
+   * @default none
    */
   readonly modelData?: ModelWeights;
   /**
@@ -147,14 +157,22 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
   readonly scaling: ScalingSpec;
   /** The summary recorded on the endpoint's metadata (`npm run synth` prints it). */
   readonly summary: DeploymentSummary;
+  /** Where the weights come from. */
+  readonly weights: WeightsSource;
+  /** The bucket created for the weights (`ModelWeights.fromNewStore()`). */
+  readonly weightsBucket?: Bucket;
 
   constructor(scope: Construct, id: string, props: SageMakerDetectorEndpointProps = {}) {
     super(scope, id);
     const errors = new ValidationErrors(`SageMakerDetectorEndpoint '${this.node.path}'`, (v) => Token.isUnresolved(v));
     // ---- Validate everything once, then build.
-    const resolved = resolveEndpointProps(this, props, errors, props.scaling, false);
+    const resolved = resolveEndpointProps(this, props, errors, props.scaling, false, () =>
+      ModelWeights.fromHuggingFace(),
+    );
     errors.throwIfAny();
     this.role = resolved.role;
+    this.weights = resolved.weights.source;
+    this.weightsBucket = resolved.weights.createdBucket;
     this.deployment = resolved.deployment;
     this.scaling = resolved.scaling;
     const instance = resolved.instance;
@@ -194,6 +212,7 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
       mode: 'always-on',
       deployment: this.deployment,
       scaling: this.scaling,
+      weights: readableWeightsSource(this.weights),
     });
     this.cfnEndpoint.addMetadata(SUMMARY_METADATA_KEY, this.summary);
 

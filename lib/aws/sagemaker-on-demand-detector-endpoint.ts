@@ -15,6 +15,7 @@ import { CfnEndpoint, CfnEndpointConfig, CfnInferenceComponent, type CfnModel } 
 import type { Construct } from 'constructs';
 import {
   COLD_STARTS,
+  coldStartFor,
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
@@ -22,7 +23,9 @@ import {
   type DetectorDeployment,
   type ScalingOptions,
   type ScalingSpec,
+  type WeightsSource,
 } from '../core';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import {
   DEFAULT_VARIANT_NAME,
   DetectorEndpointBase,
@@ -36,6 +39,7 @@ import {
   scalingServiceLinkedRole,
 } from './detector-endpoint-foundation';
 import { createEndpointAlarms } from './endpoint-alarms';
+import { ModelWeights, readableWeightsSource } from './model-weights';
 import type { SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoint';
 
 /**
@@ -123,6 +127,10 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
   readonly scaling: ScalingSpec;
   /** The summary recorded on the endpoint's metadata (`npm run synth` prints it). */
   readonly summary: DeploymentSummary;
+  /** Where the weights come from. */
+  readonly weights: WeightsSource;
+  /** The bucket created for the weights (`ModelWeights.fromNewStore()`, the default here). */
+  readonly weightsBucket?: Bucket;
 
   constructor(scope: Construct, id: string, props: SageMakerOnDemandDetectorEndpointProps = {}) {
     super(scope, id);
@@ -134,7 +142,7 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
       ...props.scaling,
       minCapacity: props.scaling?.minCapacity ?? SAGEMAKER_ON_DEMAND_DEFAULTS.minCapacity,
     };
-    const resolved = resolveEndpointProps(this, props, errors, scalingOptions, true);
+    const resolved = resolveEndpointProps(this, props, errors, scalingOptions, true, () => ModelWeights.fromNewStore());
     errors.check(
       'scaling.minCapacity',
       props.scaling?.minCapacity,
@@ -152,6 +160,8 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
     const wakeUpCooldownSeconds = this.checkWakeUpCooldown(errors, props.wakeUpCooldown);
     errors.throwIfAny();
     this.role = resolved.role;
+    this.weights = resolved.weights.source;
+    this.weightsBucket = resolved.weights.createdBucket;
     this.deployment = resolved.deployment;
     this.scaling = resolved.scaling;
     const instance = resolved.instance;
@@ -232,7 +242,11 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
           modelDataDownloadTimeoutInSeconds: resolved.downloadTimeoutSeconds,
         },
       },
-      runtimeConfig: { copyCount: SAGEMAKER_ON_DEMAND_DEFAULTS.initialCopyCount },
+      // With a bucket created here the weights are not staged yet at the first deploy: start with no copy, so the
+      // deploy does not wait for a container that cannot load; the first request after staging wakes the endpoint.
+      runtimeConfig: {
+        copyCount: resolved.weights.createdBucket ? 0 : SAGEMAKER_ON_DEMAND_DEFAULTS.initialCopyCount,
+      },
     });
     this.inferenceComponentArn = this.cfnInferenceComponent.attrInferenceComponentArn;
 
@@ -242,7 +256,8 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
       mode: 'on-demand',
       deployment: this.deployment,
       scaling: this.scaling,
-      coldStart: COLD_STARTS.sagemakerInferenceComponent,
+      coldStart: coldStartFor('sagemakerInferenceComponent', this.weights),
+      weights: readableWeightsSource(this.weights),
     });
     this.cfnEndpoint.addMetadata(SUMMARY_METADATA_KEY, this.summary);
 

@@ -19,6 +19,8 @@ export const DEPLOYMENT_TEMPLATE_SCHEMA =
 export const ONLINE_ENDPOINT_TYPE = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints';
 export const ONLINE_DEPLOYMENT_TYPE = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments';
 export const ENVIRONMENT_VERSION_TYPE = 'Microsoft.MachineLearningServices/workspaces/environments/versions';
+/** A model asset: the weights' blob path, which the deployment mounts at AZUREML_MODEL_DIR. */
+export const MODEL_VERSION_TYPE = 'Microsoft.MachineLearningServices/workspaces/models/versions';
 export const NESTED_DEPLOYMENT_TYPE = 'Microsoft.Resources/deployments';
 
 /** An ARM template language expression, e.g. `[parameters('image')]`. */
@@ -120,6 +122,20 @@ export interface ManagedOnlineDeploymentProperties {
   readonly scaleSettings: { readonly scaleType: 'Default' };
   readonly appInsightsEnabled: boolean;
   readonly egressPublicNetworkAccess: ArmPublicNetworkAccess;
+  /** Resource id of the model asset mounted at AZUREML_MODEL_DIR (API 2024-10-01 `model`). */
+  readonly model?: string;
+}
+
+/** API 2024-10-01 ModelVersion properties (the fields we set). */
+export interface ModelVersionProperties {
+  readonly description?: string;
+  /**
+   * 'custom_model', as the azure-ai-ml SDK sends for a folder of files (AssetTypes.CUSTOM_MODEL); the REST spec
+   * types it as a free string (its example says 'CustomModel').
+   */
+  readonly modelType: string;
+  /** Where the files are: here an https URL of a blob path. */
+  readonly modelUri: string;
 }
 
 export interface NestedDeploymentProperties {
@@ -142,6 +158,8 @@ export interface OnlineDeploymentTemplateSpec {
   readonly requestSettings: OnlineRequestSettings;
   readonly appInsightsEnabled: boolean;
   readonly description: string;
+  /** Register the weights' blob path (parameter modelUri) as a model asset and mount it in the deployment. */
+  readonly mountModel?: boolean;
 }
 
 /**
@@ -160,6 +178,9 @@ export interface OnlineDeploymentTemplateParameters {
   readonly instanceCount: number;
   readonly environmentVariables: Readonly<Record<string, string>>;
   readonly tags: Readonly<Record<string, string>>;
+  /** With `mountModel`: the model asset's name and the weights' blob path. */
+  readonly modelName?: string;
+  readonly modelUri?: string;
 }
 
 const PARAMETER_TYPES: Readonly<Record<keyof OnlineDeploymentTemplateParameters, ArmParameterType>> = {
@@ -174,7 +195,10 @@ const PARAMETER_TYPES: Readonly<Record<keyof OnlineDeploymentTemplateParameters,
   // Secure, so values such as HF_TOKEN stay out of the deployment history.
   environmentVariables: 'secureObject',
   tags: 'object',
+  modelName: 'string',
+  modelUri: 'string',
 };
+const MODEL_PARAMETERS: readonly (keyof OnlineDeploymentTemplateParameters)[] = ['modelName', 'modelUri'];
 
 const PARAMETER_DESCRIPTIONS: Readonly<Record<keyof OnlineDeploymentTemplateParameters, string>> = {
   workspaceName: 'Azure ML workspace that holds the endpoint.',
@@ -187,6 +211,8 @@ const PARAMETER_DESCRIPTIONS: Readonly<Record<keyof OnlineDeploymentTemplatePara
   instanceCount: 'Instances at deployment; the autoscale setting moves it between its minimum and maximum.',
   environmentVariables: 'Environment of the inference container.',
   tags: 'Tags for the endpoint and the deployment.',
+  modelName: 'Model asset that registers the weights.',
+  modelUri: 'Blob path of the weights (base model at the root, adapter in adapter/).',
 };
 
 const p = (name: keyof OnlineDeploymentTemplateParameters): ArmExpression => `[parameters('${name}')]`;
@@ -200,8 +226,24 @@ const environmentResourceId =
   `resourceId('${ENVIRONMENT_VERSION_TYPE}', ${param('workspaceName')}, ${param('environmentName')}, ` +
   `variables('environmentVersion'))`;
 
+// Model versions are immutable: a new blob path is a new version, named from a hash of the path.
+const modelVersion = `uniqueString(${param('modelUri')})`;
+const modelResourceId = `resourceId('${MODEL_VERSION_TYPE}', ${param('workspaceName')}, ${param('modelName')}, ${modelVersion})`;
+
 /** Builds the template; `templateParameters` turns the values into `parameters_content`. */
 export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): ArmTemplate {
+  const model: ArmResource<ModelVersionProperties> | undefined = spec.mountModel
+    ? {
+        type: MODEL_VERSION_TYPE,
+        apiVersion: ML_API_VERSION,
+        name: `[format('{0}/{1}/{2}', ${param('workspaceName')}, ${param('modelName')}, ${modelVersion})]`,
+        properties: {
+          description: 'form-detector weights: base model at the root, LoRA adapter in adapter/',
+          modelType: 'custom_model',
+          modelUri: p('modelUri'),
+        },
+      }
+    : undefined;
   const environmentProperties: EnvironmentVersionProperties = {
     description: 'form-detector inference container',
     image: p('image'),
@@ -252,7 +294,7 @@ export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): Ar
     tags: p('tags'),
     kind: 'Managed',
     sku: { name: 'Default', capacity: p('instanceCount') },
-    dependsOn: [`[${endpointResourceId}]`, `[${environmentResourceId}]`],
+    dependsOn: [`[${endpointResourceId}]`, `[${environmentResourceId}]`, ...(model ? [`[${modelResourceId}]`] : [])],
     properties: {
       endpointComputeType: 'Managed',
       description: spec.description,
@@ -265,6 +307,7 @@ export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): Ar
       scaleSettings: { scaleType: 'Default' },
       appInsightsEnabled: spec.appInsightsEnabled,
       egressPublicNetworkAccess: spec.egressPublicNetworkAccess,
+      ...(model ? { model: `[${modelResourceId}]` } : {}),
     },
   };
 
@@ -299,15 +342,17 @@ export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): Ar
     $schema: DEPLOYMENT_TEMPLATE_SCHEMA,
     contentVersion: '1.0.0.0',
     parameters: Object.fromEntries(
-      (Object.keys(PARAMETER_TYPES) as (keyof OnlineDeploymentTemplateParameters)[]).map((name) => [
-        name,
-        { type: PARAMETER_TYPES[name], metadata: { description: PARAMETER_DESCRIPTIONS[name] } },
-      ]),
+      (Object.keys(PARAMETER_TYPES) as (keyof OnlineDeploymentTemplateParameters)[])
+        .filter((name) => spec.mountModel || !MODEL_PARAMETERS.includes(name))
+        .map((name) => [
+          name,
+          { type: PARAMETER_TYPES[name], metadata: { description: PARAMETER_DESCRIPTIONS[name] } },
+        ]),
     ),
     variables: {
       environmentVersion: `[uniqueString(${param('image')}, '${environmentFingerprint}')]`,
     },
-    resources: [endpoint(), environment, deployment, setTraffic],
+    resources: [endpoint(), environment, ...(model ? [model] : []), deployment, setTraffic],
     outputs: {
       scoringUri: { type: 'string', value: `[reference(${endpointResourceId}, '${ML_API_VERSION}').scoringUri]` },
       swaggerUri: { type: 'string', value: `[reference(${endpointResourceId}, '${ML_API_VERSION}').swaggerUri]` },

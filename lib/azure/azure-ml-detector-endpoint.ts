@@ -68,6 +68,7 @@ import {
   type ResourceGroupReference,
 } from './common-resources';
 import { AzureMlDetectorEndpointBase, importAzureMlDetectorEndpoint } from './endpoint-base';
+import { ModelWeights, type ModelWeightsConfig } from './model-weights';
 import type { AzureMlDetectorEndpointAttributes, IAzureMlDetectorEndpoint } from './endpoint-base';
 
 /** The most Azure ML lets a managed online endpoint wait for one request (`request_timeout_ms` ≤ 180000). */
@@ -267,6 +268,13 @@ export interface AzureMlDetectorEndpointProps extends DetectorModelOptions {
    * @default none
    */
   readonly tags?: Record<string, string>;
+  /**
+   * Where the weights come from: Hugging Face, or a blob path (`ModelWeights.fromBlobContainer`, or a container in
+   * the workspace storage created here with `ModelWeights.fromNewStore()`) registered as a model asset that the
+   * deployment mounts at AZUREML_MODEL_DIR. The endpoint identity reads it with Storage Blob Data Reader.
+   * @default ModelWeights.fromHuggingFace() — the container downloads the Hugging Face ids at every start
+   */
+  readonly weights?: ModelWeights;
 }
 
 const DEFAULTS = {
@@ -346,6 +354,8 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
   readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
   /** The main resource: endpoint, environment, deployment and traffic. */
   readonly templateDeployment: ResourceGroupTemplateDeployment;
+  /** Where the weights come from (the blob path and what was created for it). */
+  readonly weights: ModelWeightsConfig;
   readonly autoscaleSetting: MonitorAutoscaleSetting;
 
   /** The resource group (created or given). */
@@ -496,6 +506,30 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         ),
       );
     }
+    this.weights = (props.weights ?? ModelWeights.fromHuggingFace()).bind(this, {
+      target: 'azure-blob',
+      location: props.location,
+      resourceGroupName: this.resourceGroup.name,
+      tags,
+      nameSuffix: suffix,
+      compactId: base(16),
+      workspaceStorage: this.storageAccount
+        ? { id: this.storageAccount.id, name: this.storageAccount.name }
+        : undefined,
+    });
+    const blob = this.weights.blob;
+    // The workspace storage is already readable by the endpoint identity (above); another account needs its own
+    // grant, made here when this construct created the identity.
+    if (blob && identityCreated && !blob.inWorkspaceStorage) {
+      endpointGrants.push(
+        grant(
+          'EndpointWeightsBlobDataReader',
+          blob.storageAccountId,
+          this.endpointIdentity.principalId,
+          'Storage Blob Data Reader',
+        ),
+      );
+    }
     this.roleAssignments = grants.byKey;
 
     this.image = imageReference(this.registry, props);
@@ -519,6 +553,7 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         maxConcurrentRequestsPerInstance: this.deployment.maxConcurrency,
       },
       appInsightsEnabled: props.appInsightsEnabled ?? true,
+      mountModel: blob !== undefined,
       description: `pdfme form-field detector: ${this.deployment.baseModel}${
         this.deployment.loraAdapter ? ` + ${this.deployment.loraAdapter}` : ''
       } (${this.deployment.quantization})`,
@@ -532,10 +567,14 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
       image: this.image,
       endpointIdentityId: this.endpointIdentity.id,
       instanceCount: resolved.instanceCount,
-      environmentVariables: containerEnvironment(this.deployment),
+      environmentVariables: containerEnvironment(this.deployment, this.weights.source),
       tags,
+      ...(blob ? { modelName: concat(this.endpointName, '-weights'), modelUri: blob.uri } : {}),
     };
-    const dependencies: ITerraformDependable[] = [...endpointGrants];
+    const dependencies: ITerraformDependable[] = [
+      ...endpointGrants,
+      ...(this.weights.createdContainer ? [this.weights.createdContainer] : []),
+    ];
     if (this.createdWorkspace) dependencies.push(this.createdWorkspace);
     this.templateDeployment = new ResourceGroupTemplateDeployment(this, 'Resource', {
       name: resourceName(`${id}-online-endpoint`, { maxLength: 64 }),
@@ -555,6 +594,7 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
       mode: 'always-on',
       deployment: this.deployment,
       scaling: this.scaling,
+      weights: this.weights.source,
     });
     this.templateDeployment.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
 

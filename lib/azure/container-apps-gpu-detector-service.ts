@@ -15,8 +15,11 @@ import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment
 import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import type { Construct } from 'constructs';
 import {
-  COLD_STARTS,
+  coldStartFor,
   CONTAINER_APPS_GPU_PROFILES,
+  huggingFaceDownloadGiB,
+  WEIGHTS_MOUNT_PATH,
+  WEIGHTS_PLATFORM_LIMITS,
   CONTAINER_PORT,
   CONTAINER_ROUTES,
   containerEnvironment,
@@ -39,6 +42,8 @@ import {
   type ScalingSpec,
 } from '../core';
 import type { ProbeOptions } from './azure-ml-detector-endpoint';
+import { ModelWeights, type ModelWeightsConfig } from './model-weights';
+import { ContainerAppEnvironmentStorage } from '@cdktf/provider-azurerm/lib/container-app-environment-storage';
 import {
   checkCommonProps,
   checkImageAndLogProps,
@@ -219,6 +224,12 @@ export interface ContainerAppsGpuDetectorServiceProps extends DetectorModelOptio
    * @default none
    */
   readonly tags?: Record<string, string>;
+  /**
+   * Where the weights come from: an Azure Files share mounted read-only as a volume at /mnt/model-weights. Hugging
+   * Face is refused: a replica over 1 vCPU has 8 GiB of ephemeral storage, and the 16-bit download is ~17 GB.
+   * @default ModelWeights.fromNewStore() — a storage account and file share created here
+   */
+  readonly weights?: ModelWeights;
 }
 
 const DEFAULTS = {
@@ -229,6 +240,8 @@ const DEFAULTS = {
 } as const;
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+/** The volume (and environment storage) that holds the weights. */
+const WEIGHTS_VOLUME = 'model-weights';
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
 
 interface ResolvedProps {
@@ -290,6 +303,10 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
   readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
   /** The main resource. */
   readonly containerApp: ContainerApp;
+  /** Where the weights come from (share, account, and what was created for them). */
+  readonly weights: ModelWeightsConfig;
+  /** The environment's definition of the weights share, mounted read-only. */
+  readonly weightsEnvironmentStorage?: ContainerAppEnvironmentStorage;
 
   readonly resourceGroup: ResourceGroupReference;
   readonly registry: RegistryReference;
@@ -374,14 +391,38 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
       ]);
     }
 
+    // Weights: an Azure Files share the environment mounts read-only (account key, the only authentication
+    // Container Apps Azure Files volumes take here), at the same path in every replica.
+    this.weights = (props.weights ?? ModelWeights.fromNewStore()).bind(this, {
+      target: 'azure-files',
+      location: props.location,
+      resourceGroupName: this.resourceGroup.name,
+      tags,
+      nameSuffix: suffix,
+      compactId: compactName(id, 16),
+    });
+    const share = this.weights.fileShare;
+    if (share) {
+      this.weightsEnvironmentStorage = new ContainerAppEnvironmentStorage(this, 'WeightsEnvironmentStorage', {
+        name: WEIGHTS_VOLUME,
+        containerAppEnvironmentId: this.environmentId,
+        accountName: share.accountName,
+        shareName: share.shareName,
+        accessKey: share.accessKey,
+        accessMode: 'ReadOnly',
+        ...(this.environmentDeployment ? { dependsOn: [this.environmentDeployment] } : {}),
+      });
+    }
+
     this.image = imageReference(this.registry, shared);
     this.serviceName = props.serviceName ?? resourceName(id, { maxLength: 32, lowercase: true });
     const instance = this.deployment.instance;
-    const env = containerEnvironment(this.deployment);
+    const env = containerEnvironment(this.deployment, this.weights.source);
     const port = CONTAINER_PORT;
     const dependencies: ITerraformDependable[] = [
       ...(pullGrant ? [pullGrant] : []),
       ...(this.environmentDeployment ? [this.environmentDeployment] : []),
+      ...(this.weightsEnvironmentStorage ? [this.weightsEnvironmentStorage] : []),
     ];
 
     this.containerApp = new ContainerApp(this, 'Resource', {
@@ -408,6 +449,13 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
         ],
         // The controller drains in-flight detections within 25 s of SIGTERM.
         terminationGracePeriodSeconds: 30,
+        ...(this.weightsEnvironmentStorage
+          ? {
+              volume: [
+                { name: WEIGHTS_VOLUME, storageType: 'AzureFile', storageName: this.weightsEnvironmentStorage.name },
+              ],
+            }
+          : {}),
         container: [
           {
             name: 'detector',
@@ -419,6 +467,9 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
             startupProbe: [{ ...resolved.startupProbe, port }],
             livenessProbe: [{ ...resolved.livenessProbe, port }],
             readinessProbe: [{ ...resolved.readinessProbe, port }],
+            ...(this.weightsEnvironmentStorage
+              ? { volumeMounts: [{ name: WEIGHTS_VOLUME, path: WEIGHTS_MOUNT_PATH }] }
+              : {}),
           },
         ],
       },
@@ -438,7 +489,8 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
       deployment: this.deployment,
       scaling: this.scaling,
       // A warm replica (minCapacity ≥ 1) means no cold start for the first request.
-      ...(this.scaling.minCapacity === 0 ? { coldStart: COLD_STARTS.containerAppsGpu } : {}),
+      ...(this.scaling.minCapacity === 0 ? { coldStart: coldStartFor('containerAppsGpu', this.weights.source) } : {}),
+      weights: this.weights.source,
     });
     this.containerApp.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
   }
@@ -538,6 +590,19 @@ function validate(path: string, props: ContainerAppsGpuDetectorServiceProps): Re
     );
   }
   checkImageAndLogProps(errors, props);
+  const bakedIntoImage = deployment.baseModel.startsWith('/');
+  if (props.weights?.kind === 'huggingface' && !bakedIntoImage) {
+    const limits = WEIGHTS_PLATFORM_LIMITS;
+    errors.add(
+      'weights',
+      'ModelWeights.fromHuggingFace()',
+      `a serverless GPU replica has ${limits.containerAppsEphemeralStorageGiB} GiB of ephemeral storage (over 1 ` +
+        `vCPU; the container file system has no capacity guarantee: ${limits.containerAppsStorageSource}) and the ` +
+        `download is ~${huggingFaceDownloadGiB(deployment).toFixed(0)} GiB of 16-bit weights, so the first request ` +
+        'would fail after a successful deploy. Stage the weights in Azure Files: leave weights out ' +
+        '(ModelWeights.fromNewStore(), a share created here) or pass ModelWeights.fromAzureFiles(...)',
+    );
+  }
 
   const modelLoadSeconds = wholeSeconds(
     errors,

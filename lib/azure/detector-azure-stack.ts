@@ -6,6 +6,7 @@ import {
   DEPLOYMENT_MODE_CONTEXT_KEY,
   DEPLOYMENT_MODE_ENV,
   resolveDeploymentMode,
+  stagingCommandsFor,
   type DeploymentMode,
 } from '../core';
 import { AzureMlDetectorEndpoint, type AzureMlDetectorEndpointProps } from './azure-ml-detector-endpoint';
@@ -108,6 +109,20 @@ export class DetectorAzureStack extends TerraformStack {
       this.service = this.onDemandService(location, props);
     } else {
       this.endpoint = this.alwaysOnEndpoint(location, props);
+    }
+    const detector = this.service ?? this.endpoint;
+    const weights = detector?.weights.source;
+    if (detector && weights?.kind === 'store') {
+      new TerraformOutput(this, 'weights_location', {
+        value: weights.uri,
+        description: 'Where the weights are staged: the base model at this path, the adapter in adapter/',
+      });
+      new TerraformOutput(this, 'stage_weights_command', {
+        value: stagingCommandsFor(weights, detector.deployment).join(' && '),
+        description:
+          'Run once (and after changing the model) with the hf and az CLIs: downloads the base model and adapter ' +
+          'from Hugging Face and uploads them to weights_location',
+      });
     }
   }
 

@@ -10,3 +10,4 @@ export * from './container-apps-gpu-detector-service';
 export * from './container-apps-service-base';
 export * from './detector-azure-stack';
 export * from './endpoint-base';
+export * from './model-weights';

@@ -1,11 +1,12 @@
 import { ENV } from '../../inference-container/src/contract';
 import type { DetectorDeployment } from './deployment';
+import { weightsEnvironment, type WeightsSource } from './weights';
 
 /**
  * The environment a deployment passes to the inference container, named by the container's contract.
  * Every cloud passes exactly this (plus the user's extra variables).
  */
-export function containerEnvironment(deployment: DetectorDeployment): Record<string, string> {
+export function containerEnvironment(deployment: DetectorDeployment, weights?: WeightsSource): Record<string, string> {
   const env: Record<string, string> = {
     [ENV.baseModel]: deployment.baseModel,
     [ENV.loraAdapter]: deployment.loraAdapter ?? '',
@@ -24,5 +25,5 @@ export function containerEnvironment(deployment: DetectorDeployment): Record<str
   if (deployment.instance.gpuCount > 1) {
     env[ENV.vllmExtraArgs] = `--tensor-parallel-size ${deployment.instance.gpuCount}`;
   }
-  return { ...env, ...deployment.extraEnvironment };
+  return { ...env, ...(weights ? weightsEnvironment(weights) : {}), ...deployment.extraEnvironment };
 }

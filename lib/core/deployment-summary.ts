@@ -3,6 +3,7 @@ import { CLOUD_NAMES, describeInstance, type Cloud } from './gpu-catalog';
 import type { DetectorDeployment } from './deployment';
 import { describeColdStart, type ColdStart } from './on-demand';
 import type { ScalingSpec } from './scaling';
+import { summarizeWeights, type WeightsSource, type WeightsSummary } from './weights';
 
 /**
  * The key under which every construct records its DeploymentSummary in the synthesized output: CloudFormation
@@ -38,6 +39,8 @@ export interface DeploymentSummary {
   readonly priceAsOf: string;
   /** What a request waits for when no instance is warm; 'none: …' for always-on deployments. */
   readonly coldStart: string;
+  /** Where the weights come from, and how to stage them into a store. */
+  readonly weights?: WeightsSummary;
 }
 
 export function summarizeDeployment(args: {
@@ -48,6 +51,8 @@ export function summarizeDeployment(args: {
   readonly scaling: ScalingSpec;
   /** For on-demand deployments: the wait from zero. */
   readonly coldStart?: ColdStart;
+  /** Where the weights come from. */
+  readonly weights?: WeightsSource;
 }): DeploymentSummary {
   const { deployment, scaling } = args;
   const instance = deployment.instance;
@@ -71,6 +76,7 @@ export function summarizeDeployment(args: {
     priceSource: instance.price.source,
     priceAsOf: instance.price.asOf,
     coldStart: describeColdStart(args.mode === 'on-demand' ? args.coldStart : undefined),
+    ...(args.weights ? { weights: summarizeWeights(args.weights, deployment) } : {}),
   };
 }
 
@@ -111,6 +117,7 @@ export function costComparisonRows(summaries: readonly DeploymentSummary[], busy
       '$/h',
       'month, 24 h',
       `month, ${busyHoursPerDay} busy h/day`,
+      'weights',
       'cold start',
     ],
     ...[...summaries]
@@ -124,10 +131,20 @@ export function costComparisonRows(summaries: readonly DeploymentSummary[], busy
         formatUsd(s.hourlyUsdPerInstance),
         formatUsd(monthlyCostAlwaysOn(s)),
         formatUsd(monthlyCostAtBusyHours(s, busyHoursPerDay)),
+        weightsColumn(s),
         s.mode === 'on-demand' ? s.coldStart.replace(/ from zero.*$/, '') : 'none',
       ]),
   ];
 }
+
+/** The weights column of the cost table: the source, short. */
+function weightsColumn(summary: DeploymentSummary): string {
+  const source = summary.weights?.source;
+  if (source === undefined) return '-';
+  return source === 'huggingface' ? 'Hugging Face' : WEIGHTS_COLUMN_NAMES[source];
+}
+
+const WEIGHTS_COLUMN_NAMES = { s3: 'S3', gcs: 'Cloud Storage', 'azure-files': 'Azure Files', 'azure-blob': 'Blob' };
 
 /** costComparisonRows as an aligned plain-text table. */
 export function formatCostComparison(summaries: readonly DeploymentSummary[], busyHoursPerDay = 8): string {
@@ -154,6 +171,10 @@ export function formatSummaries(summaries: readonly DeploymentSummary[], busyHou
           `${formatUsd(monthlyCostAtBusyHours(s, busyHoursPerDay))}/month at ${busyHoursPerDay} busy h/day ` +
           `(estimate as of ${s.priceAsOf})`,
         `    cold start    ${s.coldStart}`,
+        ...(s.weights ? [`    weights       ${s.weights.description}`] : []),
+        ...(s.weights?.stagingCommands ?? []).map(
+          (command, i) => `    ${i === 0 ? 'stage with   ' : '             '} ${command}`,
+        ),
       ].join('\n');
     })
     .join('\n\n');

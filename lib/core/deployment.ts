@@ -66,7 +66,8 @@ export interface DetectorModelOptions {
    */
   readonly requestTimeout?: DurationLike;
   /**
-   * Extra environment variables for the container (e.g. HF_TOKEN from a secret reference, VLLM_EXTRA_ARGS).
+   * Extra environment variables for the container (e.g. VLLM_EXTRA_ARGS). Not HF_TOKEN: a token goes in the cloud's
+   * secret store (`ModelWeights.fromHuggingFace({ tokenSecret })`).
    * @default none
    */
   readonly environment?: Record<string, string>;
@@ -218,6 +219,13 @@ export function resolveDeployment(
   for (const [name, value] of Object.entries(extraEnvironment)) {
     if (!ENV_NAME.test(name)) {
       errors.add(`environment.${name}`, name, 'use a variable name of letters, digits and underscores');
+    } else if (name === 'HF_TOKEN' || name === 'HUGGING_FACE_HUB_TOKEN') {
+      errors.add(
+        `environment.${name}`,
+        '(a token)',
+        'a plain environment value shows in the deployment, its history and the console: keep the token in the ' +
+          "cloud's secret store and pass it as weights: ModelWeights.fromHuggingFace({ tokenSecret })",
+      );
     } else if (PLATFORM_ENV_PREFIXES.some((p) => name.startsWith(p))) {
       errors.add(
         `environment.${name}`,

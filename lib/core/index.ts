@@ -17,6 +17,7 @@ export * from './quantization';
 export * from './scaling';
 export * from './sizing';
 export * from './validation';
+export * from './weights';
 export {
   CONTAINER_PORT,
   DEFAULTS as CONTAINER_DEFAULTS,

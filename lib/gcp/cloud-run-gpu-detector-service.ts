@@ -8,12 +8,15 @@ import { Construct } from 'constructs';
 import {
   CLOUD_RUN_GPU_MINIMUM,
   cloudRunGpuInstance,
-  COLD_STARTS,
   CONTAINER_DEFAULTS,
   CONTAINER_PORT,
   CONTAINER_ROUTES,
+  coldStartFor,
+  huggingFaceDownloadGiB,
   containerEnvironment,
   onDemandRegionProblem,
+  WEIGHTS_MOUNT_PATH,
+  WEIGHTS_PLATFORM_LIMITS,
   resolveDeployment,
   resolveScaling,
   resourceName,
@@ -29,6 +32,7 @@ import {
   type ScalingOptions,
   type ScalingSpec,
 } from '../core';
+import { ModelWeights, type ModelWeightsConfig } from './model-weights';
 import {
   DEFAULT_LABELS,
   enableService,
@@ -68,6 +72,9 @@ export const CLOUD_RUN_GPU_LIMITS = {
   /** https://cloud.google.com/run/docs/configuring/request-timeout: up to 60 minutes. */
   maxRequestTimeoutSeconds: 3600,
 } as const;
+
+/** The name of the Cloud Storage volume that holds the weights. */
+const WEIGHTS_VOLUME = 'model-weights';
 
 /** The service's request timeout is the container's own deadline plus this, so the container answers first. */
 export const REQUEST_TIMEOUT_MARGIN_SECONDS = 30;
@@ -149,6 +156,13 @@ export interface CloudRunGpuDetectorServiceProps extends DetectorModelOptions, G
    * @default none
    */
   readonly invokers?: readonly string[];
+  /**
+   * Where the weights come from: a Cloud Storage bucket mounted read-only as a Cloud Storage volume (second-generation
+   * execution environment), or Hugging Face. From Hugging Face every cold start downloads ~17 GB into the in-memory
+   * filesystem and quantizes, which is estimated to overrun Cloud Run's 480 s start window: synth warns.
+   * @default ModelWeights.fromNewStore() — a bucket created here, read by the service account alone
+   */
+  readonly weights?: ModelWeights;
   /**
    * Make Terraform refuse to delete the service.
    * @default false (the service holds no data; `cdktf destroy` removes it)
@@ -319,6 +333,8 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
   readonly requestTimeoutSeconds: number;
   /** What is deployed and what it costs (also recorded on the service resource in the synthesized JSON). */
   readonly summary: DeploymentSummary;
+  /** Where the weights come from (bucket, prefix, grants). */
+  readonly weights: ModelWeightsConfig;
 
   constructor(scope: Construct, id: string, props: CloudRunGpuDetectorServiceProps) {
     super(scope, id);
@@ -335,7 +351,8 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
           "(VertexDetectorEndpoint with machineType 'a2-highgpu-1g')",
       );
     }
-    validateMemoryForDownload(this.deployment, resolved.memoryGiB, errors);
+    const weightsGiven = props.weights ?? ModelWeights.fromNewStore();
+    if (weightsGiven.kind === 'huggingface') validateMemoryForDownload(this.deployment, resolved.memoryGiB, errors);
     this.scaling = resolveScaling(
       { ...props.scaling, minCapacity: props.scaling?.minCapacity ?? (resolved.scaleToZero ? 0 : 1) },
       { maxConcurrency: this.deployment.maxConcurrency, allowZero: true },
@@ -374,6 +391,26 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
     });
     this.serviceAccount = identity.serviceAccount;
     this.serviceAccountEmail = identity.email;
+    this.weights = weightsGiven.bind(this, {
+      project: this.project,
+      region: this.region,
+      labels,
+      member: this.serviceAccount?.member,
+      access: { mountPath: WEIGHTS_MOUNT_PATH },
+    });
+    const store = this.weights.source.kind === 'store' ? this.weights : undefined;
+    const coldStart = coldStartFor('cloudRunGpu', this.weights.source);
+    const window = WEIGHTS_PLATFORM_LIMITS.cloudRunStartWindowSeconds;
+    if (this.weights.source.kind === 'huggingface' && coldStart.maxMinutes * 60 > window) {
+      // A warning, not a refusal: the estimate rests on an unverified download rate, and the user chose Hugging Face.
+      Annotations.of(this).addWarning(
+        `weights from Hugging Face: a cold start is estimated at ${coldStart.minMinutes}–${coldStart.maxMinutes} ` +
+          `min (~${huggingFaceDownloadGiB(this.deployment).toFixed(0)} GiB downloaded, then quantized), beyond ` +
+          `Cloud Run's ${window} s start window (${WEIGHTS_PLATFORM_LIMITS.cloudRunStartWindowSource}); a revision ` +
+          'that misses it never becomes ready. Stage the weights in Cloud Storage instead: ' +
+          'weights: ModelWeights.fromNewStore() (the default) or ModelWeights.fromCloudStorage(...)',
+      );
+    }
 
     this.requestTimeoutSeconds = Math.ceil(this.deployment.requestTimeoutMs / 1000) + REQUEST_TIMEOUT_MARGIN_SECONDS;
     const startup = startupProbeTiming(resolved.startupTimeoutSeconds);
@@ -399,15 +436,34 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
         // Cloud Run sends an instance at most what the container runs at once; the rest wait for or start instances.
         maxInstanceRequestConcurrency: this.deployment.maxConcurrency,
         timeout: `${this.requestTimeoutSeconds}s`,
+        // Cloud Storage volumes (Cloud Storage FUSE) need the second-generation execution environment.
+        ...(store
+          ? {
+              executionEnvironment: WEIGHTS_PLATFORM_LIMITS.cloudRunGcsVolumeExecutionEnvironment,
+              volumes: [{ name: WEIGHTS_VOLUME, gcs: { bucket: store.bucket ?? '', readOnly: true } }],
+            }
+          : {}),
         containers: [
           {
             name: 'detector',
             image: this.imageUri,
             ports: { containerPort: CONTAINER_PORT, name: 'http1' },
-            env: Object.entries(containerEnvironment(this.deployment)).map(([envName, value]) => ({
-              name: envName,
-              value,
-            })),
+            env: [
+              ...Object.entries(containerEnvironment(this.deployment, this.weights.source)).map(([envName, value]) => ({
+                name: envName,
+                value,
+              })),
+              // The token as a Secret Manager reference: Cloud Run resolves it at start, it never sits in the config.
+              ...(this.weights.tokenSecret
+                ? [
+                    {
+                      name: 'HF_TOKEN',
+                      valueSource: { secretKeyRef: { secret: this.weights.tokenSecret, version: 'latest' } },
+                    },
+                  ]
+                : []),
+            ],
+            ...(store ? { volumeMounts: [{ name: WEIGHTS_VOLUME, mountPath: WEIGHTS_MOUNT_PATH }] } : {}),
             resources: {
               limits: { cpu: String(resolved.cpu), memory: `${resolved.memoryGiB}Gi`, 'nvidia.com/gpu': '1' },
               // A GPU needs instance-based billing: CPU stays allocated for the instance's whole life.
@@ -436,6 +492,7 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
         ...Object.values(services),
         ...identity.projectGrants,
         ...identity.repositoryGrants,
+        ...this.weights.grants,
         ...(this.repository ? [this.repository] : []),
       ],
     });
@@ -449,7 +506,8 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
       deployment: this.deployment,
       scaling: this.summarizedScaling(),
       // With warm instances there is no wait from zero; scale-out beyond them still starts cold.
-      coldStart: this.scaling.minCapacity === 0 ? COLD_STARTS.cloudRunGpu : undefined,
+      coldStart: this.scaling.minCapacity === 0 ? coldStart : undefined,
+      weights: this.weights.source,
     });
     this.service.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
 

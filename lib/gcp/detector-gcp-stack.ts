@@ -2,7 +2,13 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { join } from 'node:path';
 import { App, LocalBackend, TerraformBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { DEPLOYMENT_MODE_CONTEXT_KEY, DEPLOYMENT_MODE_ENV, resolveDeploymentMode, type DeploymentMode } from '../core';
+import {
+  DEPLOYMENT_MODE_CONTEXT_KEY,
+  DEPLOYMENT_MODE_ENV,
+  resolveDeploymentMode,
+  stagingCommandsFor,
+  type DeploymentMode,
+} from '../core';
 import { CloudRunGpuDetectorService, type CloudRunGpuDetectorServiceProps } from './cloud-run-gpu-detector-service';
 import { relativeTo } from './deploy-command';
 import type { GcpServingProps } from './serving-resources';
@@ -137,6 +143,19 @@ export class DetectorGcpStack extends TerraformStack {
       new TerraformOutput(this, 'PredictUrl', {
         value: this.endpoint.predictUrl,
         description: 'POST {"instances": [{"image_base64": "..."}]} here with an OAuth bearer token',
+      });
+    }
+    const weights = this.detector.weights.source;
+    if (weights.kind === 'store') {
+      new TerraformOutput(this, 'WeightsLocation', {
+        value: weights.uri,
+        description: 'Where the weights are staged: the base model at this prefix, the adapter in adapter/',
+      });
+      new TerraformOutput(this, 'StageWeightsCommand', {
+        value: stagingCommandsFor(weights, this.detector.deployment).join(' && '),
+        description:
+          'Run once (and after changing the model) with the hf and gcloud CLIs: downloads the base model and ' +
+          'adapter from Hugging Face and copies them to WeightsLocation',
       });
     }
     if (this.detector.repositoryUrl && this.detector.dockerPushTarget) {

@@ -4,6 +4,7 @@
  */
 export * from './cloud-run-gpu-detector-service';
 export * from './detector-gcp-stack';
+export * from './model-weights';
 export { DEFAULT_LABELS, type GcpServingProps } from './serving-resources';
 export * from './vertex-detector-endpoint';
 export { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';

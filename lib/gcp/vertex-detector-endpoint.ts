@@ -6,12 +6,12 @@ import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-cus
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import type { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
 import { Annotations, App, DataResource, Fn, TerraformLocal, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   catalogInstances,
+  CONTAINER_ENV,
   CONTAINER_PORT,
   CONTAINER_ROUTES,
   containerEnvironment,
@@ -34,6 +34,7 @@ import {
   type ScalingSpec,
 } from '../core';
 import { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
+import { ModelWeights, type ModelWeightsConfig } from './model-weights';
 import {
   DEFAULT_LABELS,
   enableService,
@@ -120,9 +121,17 @@ export interface VertexDetectorEndpointProps extends DetectorModelOptions {
    */
   readonly dutyCycleTarget?: number;
   /**
-   * `gs://bucket/prefix` holding the model weights (base model, with the adapter in `adapter/`). Vertex AI exposes it
-   * to the container as AIP_STORAGE_URI; the serving service account gets read access to that bucket and prefix.
-   * @default none: the container downloads the Hugging Face ids
+   * Where the weights come from: Hugging Face, or Cloud Storage (`ModelWeights.fromCloudStorage`, or a bucket created
+   * here with `ModelWeights.fromNewStore()`): the model's `artifactUri`, which Vertex AI exposes to the container as
+   * AIP_STORAGE_URI and the container copies to local disk before vLLM starts. The serving service account gets read
+   * access to that bucket and prefix.
+   * @default ModelWeights.fromHuggingFace() — the container downloads the Hugging Face ids at every start
+   */
+  readonly weights?: ModelWeights;
+  /**
+   * `gs://bucket/prefix` holding the weights (base model, with the adapter in `adapter/`).
+   * @deprecated use `weights: ModelWeights.fromCloudStorage('gs://bucket/prefix')`
+   * @default none
    */
   readonly modelWeights?: string;
   /**
@@ -308,6 +317,8 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
   readonly scaling: ScalingSpec;
   /** What is deployed and what it costs (also recorded on the endpoint resource in the synthesized JSON). */
   readonly summary: DeploymentSummary;
+  /** Where the weights come from (bucket, prefix, grants). */
+  readonly weights: ModelWeightsConfig;
 
   constructor(scope: Construct, id: string, props: VertexDetectorEndpointProps) {
     super(scope, id);
@@ -369,28 +380,17 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
     this.serviceAccountEmail = identity.email;
     const grants: ProjectIamMember[] = identity.projectGrants;
     const repoGrants = identity.repositoryGrants;
-    const bucketGrants: StorageBucketIamMember[] = [];
-    if (this.serviceAccount && resolved.weights) {
-      const { bucket, prefix } = resolved.weights;
-      bucketGrants.push(
-        new StorageBucketIamMember(this, 'ModelWeightsReader', {
-          bucket,
-          role: 'roles/storage.objectViewer',
-          member: this.serviceAccount.member,
-          ...(prefix
-            ? {
-                condition: {
-                  title: 'model-weights-prefix',
-                  description: `Objects under gs://${bucket}/${prefix} (and listing the bucket)`,
-                  expression:
-                    `resource.type == "storage.googleapis.com/Bucket" || ` +
-                    `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}")`,
-                },
-              }
-            : {}),
-        }),
-      );
-    }
+    this.weights = (resolved.weights ?? ModelWeights.fromHuggingFace()).bind(this, {
+      project: this.project,
+      region: this.region,
+      labels,
+      member: this.serviceAccount?.member,
+      access: { platform: true },
+    });
+    const bucketGrants = this.weights.grants;
+    const weightsEnv = this.weights.tokenSecret
+      ? { [CONTAINER_ENV.hfTokenSecret]: `${this.weights.tokenSecret}/versions/latest` }
+      : {};
 
     this.endpoint = new VertexAiEndpoint(this, 'Resource', {
       project: this.project,
@@ -422,6 +422,7 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
       mode: 'always-on',
       deployment: this.deployment,
       scaling: this.scaling,
+      weights: this.weights.source,
     });
     this.endpoint.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
 
@@ -442,7 +443,9 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
       labels,
       containerSpec: {
         imageUri: this.imageUri,
-        env: Object.entries(containerEnvironment(this.deployment)).map(([name, value]) => ({ name, value })),
+        env: Object.entries({ ...containerEnvironment(this.deployment, this.weights.source), ...weightsEnv }).map(
+          ([name, value]) => ({ name, value }),
+        ),
         ports: [{ containerPort: CONTAINER_PORT }],
         predictRoute: CONTAINER_ROUTES.vertexPredict,
         healthRoute: CONTAINER_ROUTES.vertexHealth,
@@ -453,7 +456,7 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
         startupProbe: probe(Math.ceil(deploymentTimeoutSeconds / PROBE_PERIOD_SECONDS)),
         healthProbe: probe(3),
       },
-      artifactUri: props.modelWeights ?? '',
+      artifactUri: this.weights.source.kind === 'store' ? this.weights.source.uri : '',
       dedicatedResources: {
         machineSpec: {
           machineType: instance.instanceType,
@@ -523,7 +526,7 @@ function defaultSharedMemoryMiB(memoryGiB: number): number {
 const GCS_URI = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/;
 
 interface ResolvedProps {
-  readonly weights?: { readonly bucket: string; readonly prefix: string };
+  readonly weights?: ModelWeights;
   readonly deploymentTimeoutSeconds: number;
 }
 
@@ -560,8 +563,10 @@ function validate(props: VertexDetectorEndpointProps, errors: ValidationErrors):
       );
     }
   }
-  let weights: ResolvedProps['weights'];
-  if (props.modelWeights !== undefined && !Token.isUnresolved(props.modelWeights)) {
+  let weights = props.weights;
+  if (props.modelWeights !== undefined && props.weights !== undefined) {
+    errors.add('modelWeights', props.modelWeights, 'modelWeights is the former name of weights: pass weights alone');
+  } else if (props.modelWeights !== undefined && !Token.isUnresolved(props.modelWeights)) {
     const m = GCS_URI.exec(props.modelWeights);
     if (!m) {
       errors.add(
@@ -570,7 +575,7 @@ function validate(props: VertexDetectorEndpointProps, errors: ValidationErrors):
         'use a Cloud Storage prefix, e.g. "gs://my-bucket/models/qwen3-vl-8b/"',
       );
     } else {
-      weights = { bucket: m[1], prefix: m[2] ?? '' };
+      weights = ModelWeights.fromCloudStorage(m[1], m[2] ?? '');
     }
   }
   const logging = props.requestResponseLogging;

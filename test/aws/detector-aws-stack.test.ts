@@ -144,8 +144,15 @@ describe('DetectorAwsStack configured by CDK context', () => {
         ModelDataSource: {
           S3DataSource: { S3Uri: 's3://my-models/qwen3-vl-8b/', S3DataType: 'S3Prefix', CompressionType: 'None' },
         },
-        Environment: Match.objectLike({ BASE_MODEL: '/opt/ml/model', QUANTIZATION: 'gptq' }),
+        Environment: Match.objectLike({ MODEL_WEIGHTS_DIR: '/opt/ml/model', QUANTIZATION: 'gptq' }),
       },
+    });
+    template.hasOutput('WeightsLocation', { Value: 's3://my-models/qwen3-vl-8b/' });
+    template.hasOutput('StageWeightsCommand', {
+      Value:
+        'hf download Qwen/Qwen3-VL-8B-Instruct --local-dir form-detector-weights && ' +
+        'hf download takumi123xxx/pdfme-form-field-detector-lora --local-dir form-detector-weights/adapter && ' +
+        'aws s3 sync form-detector-weights s3://my-models/qwen3-vl-8b/',
     });
   });
 
@@ -195,6 +202,9 @@ describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', ()
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SageMaker::InferenceComponent', 0);
     expect(Object.keys(template.findOutputs('InferenceComponentName'))).toEqual([]);
+    // Always-on keeps Hugging Face by default: no bucket, nothing to stage.
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(Object.keys(template.findOutputs('StageWeightsCommand'))).toEqual([]);
   });
 
   test('mode on-demand as a prop deploys the inference component and outputs its name', () => {
@@ -211,6 +221,23 @@ describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', ()
     template.hasOutput('InferenceComponentName', { Value: stack.endpoint.inferenceComponentName });
     template.hasOutput('EndpointName', {
       Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Detector[0-9A-F]{8}$'), 'EndpointName'] },
+    });
+    // On demand, the weights live in a bucket created by the stack, and the outputs say how to stage them.
+    const bucket = { Ref: Match.stringLikeRegexp('^DetectorWeightsBucket') };
+    template.hasOutput('WeightsLocation', { Value: { 'Fn::Join': ['', ['s3://', bucket, '/weights/']] } });
+    template.hasOutput('StageWeightsCommand', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'hf download Qwen/Qwen3-VL-8B-Instruct --local-dir form-detector-weights && ' +
+              'hf download takumi123xxx/pdfme-form-field-detector-lora --local-dir form-detector-weights/adapter && ' +
+              'aws s3 sync form-detector-weights s3://',
+            bucket,
+            '/weights/',
+          ],
+        ],
+      },
     });
   });
 
@@ -328,9 +355,12 @@ describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
     const acks = acknowledgements(stack);
     expect(Object.keys(acks).sort()).toEqual([
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      // Read on the weights prefix of the bucket created for the on-demand mode, and that bucket's access logs.
+      'AwsSolutions::AwsSolutions-IAM5[Resource::<DetectorWeightsBucket79106276.Arn>/weights/*]',
       'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*:log-stream:*]',
       'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*]',
       'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/InferenceComponents/form-detector-ic:log-stream:*]',
+      'AwsSolutions::AwsSolutions-S1',
     ]);
     for (const reason of Object.values(acks)) expect(reason.length).toBeGreaterThan(80);
     expect(acks['AwsSolutions::AwsSolutions-IAM5[Resource::*]']).toMatch(/\/aws\/sagemaker\/InferenceComponents/);

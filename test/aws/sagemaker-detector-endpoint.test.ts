@@ -7,6 +7,7 @@ import { Repository } from 'aws-cdk-lib/aws-ecr';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
@@ -291,9 +292,9 @@ describe('SageMakerDetectorEndpoint with every prop', () => {
     requestTimeout: Duration.seconds(50),
     environment: { HF_HUB_OFFLINE: '1' },
     image: ecrImage(stack, 'src-0123456789ab'),
-    modelData: ModelWeights.fromS3Prefix(weights, 'models/qwen3-vl-32b/', {
+    weights: ModelWeights.fromS3Prefix(weights, 'models/qwen3-vl-32b/', {
       baseModelPath: 'base',
-      loraAdapterPath: 'adapter',
+      loraAdapterPath: 'lora',
     }),
     scaling: {
       minCapacity: 2,
@@ -335,8 +336,10 @@ describe('SageMakerDetectorEndpoint with every prop', () => {
           },
         },
         Environment: Match.objectLike({
+          // A layout of its own names its directories; the store itself is /opt/ml/model.
           BASE_MODEL: '/opt/ml/model/base',
-          LORA_ADAPTER: '/opt/ml/model/adapter',
+          LORA_ADAPTER: '/opt/ml/model/lora',
+          MODEL_WEIGHTS_DIR: '/opt/ml/model',
           QUANTIZATION: 'awq',
           USE_4BIT: 'false',
           MAX_CONCURRENCY: '16',
@@ -481,12 +484,52 @@ describe('SageMakerDetectorEndpoint options one at a time', () => {
     expect(endpoint.modelLatencyAlarm).toBeUndefined();
   });
 
-  test('S3 weights with defaults put the base model at /opt/ml/model and keep the adapter from Hugging Face', () => {
+  test('a Hugging Face token from Secrets Manager: the ARN in HF_TOKEN_SECRET, read on that secret alone', () => {
+    const stack = newStack();
+    const secret = new Secret(stack, 'HfToken');
+    const endpoint = new SageMakerDetectorEndpoint(stack, 'Detector', {
+      image: ecrImage(stack),
+      weights: ModelWeights.fromHuggingFace({ tokenSecret: secret }),
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: Match.objectLike({
+        Environment: Match.objectLike({ HF_TOKEN_SECRET: { Ref: Match.stringLikeRegexp('^HfToken') } }),
+        ModelDataSource: Match.absent(),
+      }),
+    });
+    const secretStatements = policyStatements(template).filter((s) =>
+      JSON.stringify(s.Action).includes('secretsmanager'),
+    );
+    expect(secretStatements).toEqual([
+      {
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Effect: 'Allow',
+        Resource: { Ref: expect.stringMatching(/^HfToken/) },
+      },
+    ]);
+    expect(endpoint.summary.weights).toEqual({
+      source: 'huggingface',
+      description: 'Hugging Face, downloaded at every start (token from the secret store)',
+    });
+  });
+
+  test('S3 weights with the default layout: base model at /opt/ml/model, adapter in adapter/, no Hugging Face', () => {
     const stack = newStack();
     const bucket = Bucket.fromBucketName(stack, 'B', 'my-models');
-    new SageMakerDetectorEndpoint(stack, 'Detector', {
+    // modelData, the former name of weights, still works.
+    const endpoint = new SageMakerDetectorEndpoint(stack, 'Detector', {
       image: ecrImage(stack),
       modelData: ModelWeights.fromS3Prefix(bucket, 'qwen3-vl-8b'),
+    });
+    expect(endpoint.summary.weights).toEqual({
+      source: 's3',
+      description: 'Amazon S3 s3://my-models/qwen3-vl-8b/ (existing)',
+      stagingCommands: [
+        'hf download Qwen/Qwen3-VL-8B-Instruct --local-dir form-detector-weights',
+        'hf download takumi123xxx/pdfme-form-field-detector-lora --local-dir form-detector-weights/adapter',
+        'aws s3 sync form-detector-weights s3://my-models/qwen3-vl-8b/',
+      ],
     });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', {
       PrimaryContainer: {
@@ -494,8 +537,11 @@ describe('SageMakerDetectorEndpoint options one at a time', () => {
           S3DataSource: { S3Uri: 's3://my-models/qwen3-vl-8b/', S3DataType: 'S3Prefix', CompressionType: 'None' },
         },
         Environment: Match.objectLike({
-          BASE_MODEL: '/opt/ml/model',
+          // The ids name what the staging commands download; the container reads the store.
+          BASE_MODEL: 'Qwen/Qwen3-VL-8B-Instruct',
           LORA_ADAPTER: 'takumi123xxx/pdfme-form-field-detector-lora',
+          MODEL_WEIGHTS_DIR: '/opt/ml/model',
+          MODEL_WEIGHTS_URI: 's3://my-models/qwen3-vl-8b/',
         }),
       },
     });
@@ -627,11 +673,27 @@ describe('SageMakerDetectorEndpoint validation: one error per rule, naming the p
     );
   });
 
-  test('baseModel together with S3 weights that already place it', () => {
+  test('baseModel together with S3 weights whose baseModelPath already places it', () => {
     const stack = newStack();
-    const modelData = ModelWeights.fromS3Prefix(Bucket.fromBucketName(stack, 'B', 'my-models'), 'w');
-    expect(build({ modelData, baseModel: 'Qwen/Qwen3-VL-8B-Instruct' }, stack)).toThrow(
-      /baseModel: got "Qwen\/Qwen3-VL-8B-Instruct"; modelData \(ModelWeights\.fromS3Prefix\) already places it at \/opt\/ml\/model/,
+    const weights = ModelWeights.fromS3Prefix(Bucket.fromBucketName(stack, 'B', 'my-models'), 'w', {
+      baseModelPath: 'base',
+    });
+    expect(build({ weights, baseModel: 'Qwen/Qwen3-VL-8B-Instruct' }, stack)).toThrow(
+      /baseModel: got "Qwen\/Qwen3-VL-8B-Instruct"; weights \(ModelWeights\.fromS3Prefix with baseModelPath\) already places it at \/opt\/ml\/model\/base/,
+    );
+  });
+
+  test('weights and modelData together', () => {
+    const stack = newStack();
+    const weights = ModelWeights.fromS3Prefix(Bucket.fromBucketName(stack, 'B', 'my-models'), 'w');
+    expect(build({ weights, modelData: weights }, stack)).toThrow(
+      /modelData: got "a ModelWeights"; modelData is the former name of weights: pass weights alone/,
+    );
+  });
+
+  test('HF_TOKEN as a plain environment value', () => {
+    expect(build({ environment: { HF_TOKEN: 'hf_x' } })).toThrow(
+      /environment\.HF_TOKEN: got "\(a token\)"; .*ModelWeights\.fromHuggingFace\(\{ tokenSecret \}\)/,
     );
   });
 

@@ -44,15 +44,77 @@ describe('SageMakerOnDemandDetectorEndpoint with no props', () => {
     expect(elsewhere.inferenceComponentName).not.toBe(icName);
   });
 
-  test('the model is the same as in always-on mode: the image, the core container environment', () => {
+  test('the model runs the image with the weights from a bucket created here, copied to /opt/ml/model', () => {
+    expect(endpoint.weights).toMatchObject({
+      kind: 'store',
+      store: 's3',
+      createdHere: true,
+      containerPath: '/opt/ml/model',
+    });
+    const s3Uri = {
+      'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^DetectorWeightsBucket') }, '/weights/']],
+    };
     template.hasResourceProperties('AWS::SageMaker::Model', {
       ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectorRole'), 'Arn'] },
       PrimaryContainer: {
         Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-[a-z0-9]+-container-assets-.*:[a-f0-9]{64}$') },
-        Environment: containerEnvironment(endpoint.deployment),
-        ModelDataSource: Match.absent(),
+        Environment: {
+          ...containerEnvironment(endpoint.deployment),
+          MODEL_WEIGHTS_DIR: '/opt/ml/model',
+          MODEL_WEIGHTS_URI: s3Uri,
+          BASE_MODEL: 'Qwen/Qwen3-VL-8B-Instruct',
+          LORA_ADAPTER: 'takumi123xxx/pdfme-form-field-detector-lora',
+        },
+        ModelDataSource: { S3DataSource: { S3Uri: s3Uri, S3DataType: 'S3Prefix', CompressionType: 'None' } },
       },
     });
+  });
+
+  test('the weights bucket blocks public access, is encrypted, takes TLS only, and outlives the stack', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+      },
+    });
+  });
+
+  test('only the execution role may read the weights: objects under the prefix, listing within it', () => {
+    const statements = policyStatements(template);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 's3:GetObject',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [{ 'Fn::GetAtt': [expect.stringMatching(/^DetectorWeightsBucket/), 'Arn'] }, '/weights/*'],
+            ],
+          },
+        }),
+        expect.objectContaining({
+          Action: 's3:ListBucket',
+          Condition: { StringLike: { 's3:prefix': ['weights/', 'weights/*'] } },
+        }),
+      ]),
+    );
+    expect(statements.filter((s) => JSON.stringify(s.Action).includes('s3:'))).toHaveLength(2);
   });
 
   test('the endpoint config has no model in the variant, the role on the config, and managed scaling from 0 to max', () => {
@@ -88,7 +150,7 @@ describe('SageMakerOnDemandDetectorEndpoint with no props', () => {
     );
   });
 
-  test('the inference component runs the model on every GPU of an instance, half its memory, one copy at deploy', () => {
+  test('the inference component runs the model on every GPU of an instance, half its memory, no copy at deploy (the new bucket is empty)', () => {
     template.hasResourceProperties('AWS::SageMaker::InferenceComponent', {
       InferenceComponentName: icName,
       EndpointName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Detector[0-9A-F]{8}$'), 'EndpointName'] },
@@ -102,7 +164,7 @@ describe('SageMakerOnDemandDetectorEndpoint with no props', () => {
           ModelDataDownloadTimeoutInSeconds: 1200,
         },
       },
-      RuntimeConfig: { CopyCount: 1 },
+      RuntimeConfig: { CopyCount: 0 },
     });
   });
 
@@ -198,7 +260,17 @@ describe('SageMakerOnDemandDetectorEndpoint with no props', () => {
           minCapacity: 0,
           maxCapacity: 2,
           monthlyUsdAtMinCapacity: 0,
-          coldStart: Match.stringLikeRegexp('^6–15 min from zero'),
+          // The cold start depends on where the weights come from: here the bucket created with the endpoint.
+          coldStart: Match.stringLikeRegexp('^6–12 min from zero \\(.*S3 copy to /opt/ml/model'),
+          weights: Match.objectLike({
+            source: 's3',
+            stagingCommands: [
+              'hf download Qwen/Qwen3-VL-8B-Instruct --local-dir form-detector-weights',
+              'hf download takumi123xxx/pdfme-form-field-detector-lora --local-dir form-detector-weights/adapter',
+              // CloudFormation leaves Metadata unresolved: the bucket's name is a placeholder there (outputs have it).
+              'aws s3 sync form-detector-weights s3://<weights bucket>/weights/',
+            ],
+          }),
         }),
       },
     });
@@ -206,8 +278,10 @@ describe('SageMakerOnDemandDetectorEndpoint with no props', () => {
     expect(monthlyCostAtBusyHours(endpoint.summary, 8)).toBeCloseTo((1.408 * 730) / 3, 1);
   });
 
-  test('the execution role may write the endpoint’s and the component’s logs, and both metric namespaces', () => {
+  test('the execution role may read the weights prefix, write the endpoint’s and the component’s logs, and both metric namespaces', () => {
     expect(policyStatements(template)).toEqual([
+      expect.objectContaining({ Action: 's3:GetObject' }),
+      expect.objectContaining({ Action: 's3:ListBucket' }),
       {
         Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
         Effect: 'Allow',
@@ -339,7 +413,7 @@ describe('SageMakerOnDemandDetectorEndpoint with every prop', () => {
     requestTimeout: Duration.seconds(50),
     environment: { HF_HUB_OFFLINE: '1' },
     image: ecrImage(stack, 'src-0123456789ab'),
-    modelData: ModelWeights.fromS3Prefix(weights, 'models/qwen3-vl-32b/', { loraAdapterPath: 'adapter' }),
+    weights: ModelWeights.fromS3Prefix(weights, 'models/qwen3-vl-32b/'),
     scaling: {
       minCapacity: 0,
       maxCapacity: 3,
@@ -393,9 +467,18 @@ describe('SageMakerOnDemandDetectorEndpoint with every prop', () => {
         ModelDataSource: {
           S3DataSource: Match.objectLike({ S3DataType: 'S3Prefix', CompressionType: 'None' }),
         },
-        Environment: Match.objectLike({ LORA_ADAPTER: '/opt/ml/model/adapter', HF_HUB_OFFLINE: '1' }),
+        Environment: Match.objectLike({
+          MODEL_WEIGHTS_DIR: '/opt/ml/model',
+          LORA_ADAPTER: 'takumi123xxx/pdfme-form-field-detector-lora-32b',
+          HF_HUB_OFFLINE: '1',
+        }),
       }),
     });
+    // An existing bucket: one copy at deploy proves the container starts from the staged weights.
+    template.hasResourceProperties('AWS::SageMaker::InferenceComponent', { RuntimeConfig: { CopyCount: 1 } });
+    // The bucket in the stack is the test's own, passed in: none created here.
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    expect(endpoint.weightsBucket).toBeUndefined();
     expect(policyStatements(template)).toContainEqual(
       expect.objectContaining({ Action: 's3:GetObject', Effect: 'Allow' }),
     );

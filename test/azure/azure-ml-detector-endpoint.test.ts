@@ -15,6 +15,8 @@ import {
   AzureMlDetectorEndpoint,
   ENVIRONMENT_VERSION_TYPE,
   ML_API_VERSION,
+  MODEL_VERSION_TYPE,
+  ModelWeights,
   NESTED_DEPLOYMENT_TYPE,
   ONLINE_DEPLOYMENT_TYPE,
   ONLINE_ENDPOINT_TYPE,
@@ -619,5 +621,71 @@ describe('grantInvoke and metrics', () => {
       metricNamespace: ONLINE_DEPLOYMENT_TYPE,
     });
     expect(endpoint.metricGpuMemoryUtilization().metricName).toBe('GpuMemoryUtilizationPercentage');
+  });
+});
+
+describe('AzureMlDetectorEndpoint weights', () => {
+  test('by default from Hugging Face: no model asset, no model in the deployment, no store variables', () => {
+    const { parsed, endpoint } = synthEndpoint();
+    const template = armTemplate(parsed);
+    expect(template.resources.filter((r) => r.type === MODEL_VERSION_TYPE)).toEqual([]);
+    expect(
+      armResource<ManagedOnlineDeploymentProperties>(template, ONLINE_DEPLOYMENT_TYPE).properties.model,
+    ).toBeUndefined();
+    expect(Object.keys(template.parameters)).not.toContain('modelUri');
+    expect(endpoint.summary.weights?.source).toBe('huggingface');
+  });
+
+  test('a store created here: a private blob container in the workspace storage, registered as a model asset the deployment mounts', () => {
+    const { parsed, endpoint } = synthEndpoint({ ...MINIMAL_PROPS, weights: ModelWeights.fromNewStore() });
+    expect(onlyResource(parsed, 'azurerm_storage_container')).toMatchObject({
+      name: 'model-weights',
+      container_access_type: 'private',
+      storage_account_id: expect.stringMatching(/^\$\{azurerm_storage_account\.Detector_Storage_\w+\.id\}$/),
+    });
+    const template = armTemplate(parsed);
+    const model = armResource(template, MODEL_VERSION_TYPE);
+    expect(model).toMatchObject({
+      apiVersion: ML_API_VERSION,
+      properties: { modelType: 'custom_model', modelUri: "[parameters('modelUri')]" },
+    });
+    const deployment = armResource<ManagedOnlineDeploymentProperties>(template, ONLINE_DEPLOYMENT_TYPE);
+    expect(deployment.properties.model).toMatch(
+      /^\[resourceId\('Microsoft\.MachineLearningServices\/workspaces\/models\/versions'/,
+    );
+    expect(deployment.dependsOn).toContainEqual(deployment.properties.model);
+    const values = JSON.stringify(
+      onlyResource(parsed, 'azurerm_resource_group_template_deployment').parameters_content,
+    );
+    expect(values).toMatch(
+      /modelUri.*https:\/\/\$\{azurerm_storage_account\.Detector_Storage_\w+\.name\}\.blob\.core\.windows\.net\/\$\{azurerm_storage_container\.\w+\.name\}\/weights\//,
+    );
+    expect(endpoint.weights.source).toMatchObject({ kind: 'store', store: 'azure-blob', containerPath: 'platform' });
+    expect(containerEnvironment(endpoint.deployment, endpoint.weights.source).MODEL_WEIGHTS_DIR).toBe('platform');
+    // The endpoint identity reads the workspace storage (Storage Blob Data Reader), nothing more for the weights.
+    expect(Object.keys(endpoint.roleAssignments)).not.toContain('EndpointWeightsBlobDataReader');
+    expect(endpoint.roleAssignments).toHaveProperty('EndpointStorageBlobDataReader');
+  });
+
+  test('an existing blob container in another account: Storage Blob Data Reader there for the endpoint identity', () => {
+    const accountId = `${RG_ID}/providers/Microsoft.Storage/storageAccounts/teamweights`;
+    const { endpoint } = synthEndpoint({
+      ...MINIMAL_PROPS,
+      weights: ModelWeights.fromBlobContainer({
+        storageAccountId: accountId,
+        storageAccountName: 'teamweights',
+        containerName: 'models',
+        prefix: 'qwen3-vl-8b',
+      }),
+    });
+    expect(endpoint.weights.source).toMatchObject({
+      uri: 'https://teamweights.blob.core.windows.net/models/qwen3-vl-8b/',
+    });
+    expect(endpoint.summary.weights?.stagingCommands?.[2]).toBe(
+      'az storage blob upload-batch --auth-mode login --account-name teamweights --destination models ' +
+        '--destination-path qwen3-vl-8b --source form-detector-weights',
+    );
+    const grant = endpoint.roleAssignments.EndpointWeightsBlobDataReader;
+    expect(grant).toBeDefined();
   });
 });

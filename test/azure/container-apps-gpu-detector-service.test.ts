@@ -12,6 +12,7 @@ import {
   CONTAINER_APPS_API_VERSION,
   ContainerAppsGpuDetectorService,
   MANAGED_ENVIRONMENT_TYPE,
+  ModelWeights,
   type ArmTemplate,
   type ContainerAppsGpuDetectorServiceProps,
   type ManagedEnvironmentProperties,
@@ -28,6 +29,10 @@ import {
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 const RG_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/platform-gpu`;
+/** The synthesized container app, read field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AppJson = Record<string, any>;
+
 const EXISTING = {
   resourceGroup: { name: 'platform-gpu', id: RG_ID, location: 'swedencentral' },
   registry: {
@@ -44,6 +49,12 @@ const EXISTING = {
     id: `${RG_ID}/providers/Microsoft.App/managedEnvironments/platform-env`,
     gpuWorkloadProfileName: 'shared-t4',
   },
+  weights: ModelWeights.fromAzureFiles({
+    storageAccountName: 'platformweights',
+    shareName: 'models',
+    accessKey: 'key-from-a-data-source',
+    prefix: 'qwen3-vl-8b',
+  }),
 };
 
 function environmentTemplate(parsed: TerraformJson): ArmTemplate {
@@ -154,7 +165,13 @@ describe('ContainerAppsGpuDetectorService with minimal props', () => {
     const container = app.template.container[0];
     expect(container).toMatchObject({ name: 'detector', cpu: 8, memory: '56Gi' });
     const env = Object.fromEntries((container.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
-    expect(env).toEqual(containerEnvironment(service.deployment));
+    expect(env).toEqual({
+      ...containerEnvironment(service.deployment, service.weights.source),
+      MODEL_WEIGHTS_URI: expect.stringMatching(
+        /^https:\/\/\$\{azurerm_storage_account\.\w+\.name\}\.file\.core\.windows\.net\//,
+      ),
+    });
+    expect(env.MODEL_WEIGHTS_DIR).toBe('/mnt/model-weights/weights');
     expect(env).toMatchObject({ QUANTIZATION: 'bitsandbytes', REQUEST_TIMEOUT_MS: '170000' });
   });
 
@@ -241,7 +258,7 @@ describe('ContainerAppsGpuDetectorService with maximal props', () => {
     quantization: 'fp8',
     maxConcurrency: 8,
     requestTimeout: Duration.seconds(120),
-    environment: { HF_TOKEN: 'from-a-secret' },
+    environment: { LOG_LEVEL: 'debug' },
     scaling: { minCapacity: 0, maxCapacity: 4, targetConcurrencyPerInstance: 6, scaleInCooldown: Duration.minutes(5) },
     imageRepository: 'detectors/forms',
     imageTag: 'v7',
@@ -285,7 +302,7 @@ describe('ContainerAppsGpuDetectorService with maximal props', () => {
       QUANTIZATION: 'fp8',
       MAX_CONCURRENCY: '8',
       REQUEST_TIMEOUT_MS: '120000',
-      HF_TOKEN: 'from-a-secret',
+      LOG_LEVEL: 'debug',
     });
   });
 
@@ -363,8 +380,19 @@ describe('ContainerAppsGpuDetectorService with maximal props', () => {
 describe('ContainerAppsGpuDetectorService with existing resources', () => {
   const { parsed, service } = synthService({ ...MINIMAL_ON_DEMAND_PROPS, location: 'swedencentral', ...EXISTING });
 
-  test('creates only the container app: no group, registry, identity, grant, logs or environment', () => {
-    expect(Object.keys(parsed.resource)).toEqual(['azurerm_container_app']);
+  test('creates only the container app and the weights share definition: no group, registry, identity, grant, logs or environment', () => {
+    expect(Object.keys(parsed.resource).sort()).toEqual([
+      'azurerm_container_app',
+      'azurerm_container_app_environment_storage',
+    ]);
+    expect(onlyResource(parsed, 'azurerm_container_app_environment_storage')).toEqual({
+      name: 'model-weights',
+      container_app_environment_id: EXISTING.containerAppsEnvironment.id,
+      account_name: 'platformweights',
+      share_name: 'models',
+      access_key: 'key-from-a-data-source',
+      access_mode: 'ReadOnly',
+    });
   });
 
   test('runs in the given environment on its GPU profile, pulling with the given identity', () => {
@@ -375,8 +403,12 @@ describe('ContainerAppsGpuDetectorService with existing resources', () => {
       workload_profile_name: 'shared-t4',
       registry: [{ server: 'platformacr.azurecr.io', identity: EXISTING.endpointIdentity.id }],
     });
-    expect(app.depends_on).toBeUndefined();
+    expect(app.depends_on).toEqual([expect.stringMatching(/^azurerm_container_app_environment_storage\./)]);
     expect(service.environmentId).toBe(EXISTING.containerAppsEnvironment.id);
+    expect((app as AppJson).template.container[0].env).toContainEqual({
+      name: 'MODEL_WEIGHTS_DIR',
+      value: '/mnt/model-weights/qwen3-vl-8b',
+    });
   });
 
   test('grants AcrPull when only the identity is created', () => {
@@ -459,5 +491,64 @@ describe('ContainerAppsGpuDetectorService options', () => {
         url: 'https://x',
       }),
     ).toThrow(/containerAppId: got "forms"; pass the full resource id/);
+  });
+});
+
+describe('ContainerAppsGpuDetectorService weights', () => {
+  test('by default a storage account and file share created here, mounted read-only at /mnt/model-weights', () => {
+    const { parsed, service } = synthService(MINIMAL_ON_DEMAND_PROPS);
+    const account = onlyResource(parsed, 'azurerm_storage_account');
+    expect(account).toMatchObject({
+      account_tier: 'Standard',
+      account_replication_type: 'LRS',
+      allow_nested_items_to_be_public: false,
+      https_traffic_only_enabled: true,
+      min_tls_version: 'TLS1_2',
+    });
+    expect(onlyResource(parsed, 'azurerm_storage_share')).toMatchObject({ name: 'model-weights', quota: 100 });
+    const storage = onlyResource(parsed, 'azurerm_container_app_environment_storage');
+    expect(storage).toMatchObject({
+      name: 'model-weights',
+      access_mode: 'ReadOnly',
+      account_name: expect.stringMatching(/^\$\{azurerm_storage_account\.\w+\.name\}$/),
+      access_key: expect.stringMatching(/^\$\{azurerm_storage_account\.\w+\.primary_access_key\}$/),
+    });
+    const app = onlyResource(parsed, 'azurerm_container_app') as AppJson;
+    expect(app.template.volume).toEqual([
+      {
+        name: 'model-weights',
+        storage_type: 'AzureFile',
+        storage_name: expect.stringContaining('azurerm_container_app_environment_storage'),
+      },
+    ]);
+    expect(app.template.container[0].volume_mounts).toEqual([{ name: 'model-weights', path: '/mnt/model-weights' }]);
+    expect(service.summary.coldStart).toMatch(/^3–10 min from zero \(.*Azure Files volume/);
+    expect(service.summary.weights?.source).toBe('azure-files');
+  });
+
+  test('weights from Hugging Face are refused at synth: the download does not fit the 8 GiB of replica storage', () => {
+    // https://learn.microsoft.com/azure/container-apps/storage-mounts: over 1 vCPU, 8 GiB of ephemeral storage.
+    expect(() => synthService({ ...MINIMAL_ON_DEMAND_PROPS, weights: ModelWeights.fromHuggingFace() })).toThrow(
+      /weights: got "ModelWeights\.fromHuggingFace\(\)"; a serverless GPU replica has 8 GiB of ephemeral storage .*~16 GiB .*ModelWeights\.fromNewStore\(\).*ModelWeights\.fromAzureFiles/,
+    );
+    // Weights baked into the image need no download.
+    expect(() =>
+      synthService({
+        ...MINIMAL_ON_DEMAND_PROPS,
+        weights: ModelWeights.fromHuggingFace(),
+        baseModel: '/models/qwen3-vl-8b',
+      }),
+    ).not.toThrow();
+  });
+
+  test('a blob container is refused: Container Apps mounts Azure Files only', () => {
+    const blob = ModelWeights.fromBlobContainer({
+      storageAccountId: 'id',
+      storageAccountName: 'acct',
+      containerName: 'c',
+    });
+    expect(() => synthService({ ...MINIMAL_ON_DEMAND_PROPS, weights: blob })).toThrow(
+      /a blob container cannot be read here/,
+    );
   });
 });

@@ -201,8 +201,14 @@ describe('DetectorAzureStack on demand', () => {
       'push_image_command',
       'registry_login_server',
       'scoring_uri',
+      'stage_weights_command',
       'url',
+      'weights_location',
     ]);
+    // The share created for the weights, and the commands that fill it.
+    expect(outputs.stage_weights_command.value).toMatch(
+      /^hf download Qwen\/Qwen3-VL-8B-Instruct --local-dir form-detector-weights && hf download takumi123xxx\/pdfme-form-field-detector-lora --local-dir form-detector-weights\/adapter && az storage file upload-batch --account-name \$\{azurerm_storage_account\.\w+\.name\} --destination \$\{azurerm_storage_share\.\w+\.name\} --destination-path weights --source form-detector-weights$/,
+    );
     expect(outputs.url.value).toBe('https://${azurerm_container_app.Detector_8252EF51.ingress[0].fqdn}');
     expect(outputs.scoring_uri.value).toBe('https://${azurerm_container_app.Detector_8252EF51.ingress[0].fqdn}/score');
     expect(outputs.registry_login_server.value).toBe(

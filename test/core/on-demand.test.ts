@@ -31,6 +31,7 @@ function summary(mode: DeploymentMode, minCapacity: number) {
     deployment,
     scaling,
     coldStart: COLD_STARTS.sagemakerInferenceComponent,
+    weights: { kind: 'huggingface' },
   });
 }
 
@@ -64,11 +65,12 @@ describe('on-demand capacity', () => {
       '$/h',
       'month, 24 h',
       'month, 8 busy h/day',
+      'weights',
       'cold start',
     ]);
-    expect(rows.slice(1).map((r) => [r[1], r[6], r[7], r[8]])).toEqual([
-      ['always-on', '$1,027.84', '$1,027.84', 'none'],
-      ['on-demand', '$1,027.84', '$342.61', '6–15 min'],
+    expect(rows.slice(1).map((r) => [r[1], r[6], r[7], r[8], r[9]])).toEqual([
+      ['always-on', '$1,027.84', '$1,027.84', 'Hugging Face', 'none'],
+      ['on-demand', '$1,027.84', '$342.61', 'Hugging Face', '6–15 min'],
     ]);
     expect(formatCostComparison([summary('always-on', 1)], 8).split('\n')).toHaveLength(2);
   });

@@ -9,13 +9,21 @@ import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import {
   cloudRunGpuInstance,
-  COLD_STARTS,
+  COLD_STARTS_BY_WEIGHTS,
   containerEnvironment,
   describeColdStart,
   Duration,
   SUMMARY_METADATA_KEY,
 } from '../../lib/core';
-import { CloudRunGpuDetectorService, startupProbeTiming, type CloudRunGpuDetectorServiceProps } from '../../lib/gcp';
+import {
+  CloudRunGpuDetectorService,
+  ModelWeights,
+  startupProbeTiming,
+  type CloudRunGpuDetectorServiceProps,
+} from '../../lib/gcp';
+import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 
 Testing.setupJest();
 
@@ -98,7 +106,15 @@ describe('CloudRunGpuDetectorService with minimal props', () => {
       name,
       value,
     }));
-    expect(container.env).toEqual(expected);
+    // …plus where the weights are: the Cloud Storage volume created for them (see the weights tests below).
+    expect(container.env).toEqual([
+      ...expected,
+      { name: 'MODEL_WEIGHTS_DIR', value: '/mnt/model-weights/weights' },
+      {
+        name: 'MODEL_WEIGHTS_URI',
+        value: expect.stringMatching(/^gs:\/\/\$\{google_storage_bucket\.\w+\.name\}\/weights\/$/),
+      },
+    ]);
     // Cloud Run sets PORT itself and refuses it in env.
     expect(container.env.map((e: Tf) => e.name)).not.toContain('PORT');
   });
@@ -207,7 +223,8 @@ describe('CloudRunGpuDetectorService with minimal props', () => {
       maxConcurrency: 8,
       hourlyUsdPerInstance: cloudRunGpuInstance(8, 32).price.usdPerHour,
       monthlyUsdAtMinCapacity: 0,
-      coldStart: describeColdStart(COLD_STARTS.cloudRunGpu),
+      coldStart: describeColdStart(COLD_STARTS_BY_WEIGHTS.cloudRunGpu.store),
+      weights: { source: 'gcs' },
     });
   });
 });
@@ -219,7 +236,11 @@ describe('CloudRunGpuDetectorService records its summary where npm run synth rea
     const service = new CloudRunGpuDetectorService(stack, 'Detector', BASE);
     const tf = stack.toTerraform() as Tf;
     const [resource] = Object.values(tf.resource.google_cloud_run_v2_service) as Tf[];
-    expect(resource['//'][SUMMARY_METADATA_KEY]).toEqual(service.summary);
+    // The bucket created for the weights is named by a reference, which the JSON renders as Terraform would.
+    expect(resource['//'][SUMMARY_METADATA_KEY]).toEqual({ ...service.summary, weights: expect.any(Object) });
+    expect(resource['//'][SUMMARY_METADATA_KEY].weights.description).toMatch(
+      /^Cloud Storage gs:\/\/\$\{google_storage_bucket\.\w+\.name\}\/weights\/ \(created here\)$/,
+    );
   });
 });
 
@@ -397,12 +418,15 @@ describe('CloudRunGpuDetectorService validation (one error per rule)', () => {
     expect(build({ cpu: 4, memoryGiB: 24 })).toThrow(/cpu: got 4; Cloud Run needs at least 6 vCPU for 24 GiB/);
   });
 
-  test('too little memory to hold the downloaded weights in the in-memory filesystem', () => {
-    expect(build({ cpu: 4, memoryGiB: 16 })).toThrow(
+  test('too little memory to hold the weights downloaded from Hugging Face in the in-memory filesystem', () => {
+    const hub = ModelWeights.fromHuggingFace();
+    expect(build({ cpu: 4, memoryGiB: 16, weights: hub })).toThrow(
       /memoryGiB: got 16; the base model Qwen\/Qwen3-VL-8B-Instruct is downloaded at start-up into Cloud Run's in-memory filesystem \(~16\.3 GiB .*use memoryGiB ≥ 21 \(with cpu 6 or more\)/,
     );
     // Weights baked into the image: the minimum is enough.
-    expect(build({ cpu: 4, memoryGiB: 16, baseModel: '/models/qwen3-vl-8b' })).not.toThrow();
+    expect(build({ cpu: 4, memoryGiB: 16, baseModel: '/models/qwen3-vl-8b', weights: hub })).not.toThrow();
+    // Weights in Cloud Storage are read from the volume, not copied into memory.
+    expect(build({ cpu: 4, memoryGiB: 16 })).not.toThrow();
   });
 
   test('a negative minimum', () => {
@@ -518,5 +542,98 @@ describe('CloudRunGpuDetectorService validation (one error per rule)', () => {
     expect(service.node.metadata.map((m) => m.data)).toContainEqual(
       expect.stringMatching(/capacity is known only at deploy time: the cost summary assumes min 0, max 2/),
     );
+  });
+});
+
+describe('CloudRunGpuDetectorService weights', () => {
+  test('by default a bucket created here, mounted read-only as a Cloud Storage volume in the gen2 environment', () => {
+    const { json, parsed, run, service } = synth();
+    // One bucket: uniform bucket-level access, public access prevention enforced, in the service's region.
+    expect(json).toHaveResourceWithProperties(StorageBucket, {
+      project: 'my-project',
+      location: 'us-central1',
+      uniform_bucket_level_access: true,
+      public_access_prevention: 'enforced',
+      force_destroy: false,
+    });
+    expect(resourcesOfType(parsed, 'google_storage_bucket')).toHaveLength(1);
+    // Read by the serving account alone, on that bucket only.
+    const readers = resourcesOfType(parsed, 'google_storage_bucket_iam_member');
+    expect(readers).toEqual([
+      expect.objectContaining({
+        bucket: expect.stringMatching(/^\$\{google_storage_bucket\.\w+\.name\}$/),
+        role: 'roles/storage.objectViewer',
+        member: expect.stringMatching(/^\$\{google_service_account\.\w+\.member\}$/),
+      }),
+    ]);
+    expect(readers[0].condition).toBeUndefined();
+    // The Cloud Storage volume (Cloud Storage FUSE) needs the second-generation execution environment
+    // (https://cloud.google.com/run/docs/configuring/services/cloud-storage-volume-mounts).
+    expect(run.template.execution_environment).toBe('EXECUTION_ENVIRONMENT_GEN2');
+    expect(run.template.volumes).toEqual([
+      { name: 'model-weights', gcs: { bucket: readers[0].bucket, read_only: true } },
+    ]);
+    expect(run.template.containers[0].volume_mounts).toEqual([
+      { name: 'model-weights', mount_path: '/mnt/model-weights' },
+    ]);
+    expect(run.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^google_storage_bucket_iam_member\./)]),
+    );
+    expect(service.summary.weights?.stagingCommands?.[2]).toMatch(
+      /^gcloud storage rsync --recursive form-detector-weights gs:\/\/\$\{.*\}\/weights$/,
+    );
+  });
+
+  test('an existing bucket path: no bucket created, read granted on its prefix, mounted at its root', () => {
+    const { json, parsed, run } = synth({ weights: ModelWeights.fromCloudStorage('gs://team-models/qwen3-vl-8b') });
+    expect(resourcesOfType(parsed, 'google_storage_bucket')).toHaveLength(0);
+    expect(json).toHaveResourceWithProperties(StorageBucketIamMember, {
+      bucket: 'team-models',
+      role: 'roles/storage.objectViewer',
+      condition: expect.objectContaining({
+        expression:
+          'resource.type == "storage.googleapis.com/Bucket" || ' +
+          'resource.name.startsWith("projects/_/buckets/team-models/objects/qwen3-vl-8b/")',
+      }),
+    });
+    expect(run.template.volumes).toEqual([{ name: 'model-weights', gcs: { bucket: 'team-models', read_only: true } }]);
+    expect(run.template.containers[0].env).toContainEqual({
+      name: 'MODEL_WEIGHTS_DIR',
+      value: '/mnt/model-weights/qwen3-vl-8b',
+    });
+  });
+
+  test('from Hugging Face: no volume, the token as a Secret Manager reference, and a warning about the start window', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'stack');
+    const service = new CloudRunGpuDetectorService(stack, 'Detector', {
+      ...BASE,
+      weights: ModelWeights.fromHuggingFace({ tokenSecret: 'hf-token' }),
+    });
+    const json = Testing.synth(stack);
+    const run = resourcesOfType(JSON.parse(json), 'google_cloud_run_v2_service')[0];
+    expect(run.template.volumes).toBeUndefined();
+    expect(run.template.execution_environment).toBeUndefined();
+    const env = run.template.containers[0].env as Tf[];
+    expect(env.map((e) => e.name)).not.toContain('MODEL_WEIGHTS_DIR');
+    expect(env).toContainEqual({
+      name: 'HF_TOKEN',
+      value_source: { secret_key_ref: { secret: 'projects/my-project/secrets/hf-token', version: 'latest' } },
+    });
+    expect(json).toHaveResourceWithProperties(SecretManagerSecretIamMember, {
+      secret_id: 'projects/my-project/secrets/hf-token',
+      role: 'roles/secretmanager.secretAccessor',
+    });
+    // Refuse or warn: a warning. The 480 s window is Cloud Run's (https://cloud.google.com/run/docs/configuring/healthchecks:
+    // initial delay ≤ 240 s, failureThreshold × period ≤ 240 s); the download estimate is ours and unverified.
+    const warnings = service.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+    expect(warnings).toEqual([
+      expect.stringMatching(/weights from Hugging Face: a cold start is estimated at 6–12 min .*480 s start window/),
+    ]);
+    expect(service.summary.coldStart).toBe(describeColdStart(COLD_STARTS_BY_WEIGHTS.cloudRunGpu.huggingface));
+    expect(service.summary.weights).toEqual({
+      source: 'huggingface',
+      description: 'Hugging Face, downloaded at every start (token from the secret store)',
+    });
   });
 });

@@ -236,10 +236,26 @@ describe('DetectorGcpStack mode', () => {
     });
   });
 
-  test('on-demand outputs the service URL, the predict URL, the repository and the docker push target', () => {
+  test('on-demand outputs the service URL, the predict URL, the repository, the docker push target and how to stage the weights', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', { ...place, mode: 'on-demand', env: {} });
     const outputs = JSON.parse(Testing.synth(stack)).output;
-    expect(Object.keys(outputs).sort()).toEqual(['DockerPushTarget', 'PredictUrl', 'RepositoryUrl', 'ServiceUrl']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'DockerPushTarget',
+      'PredictUrl',
+      'RepositoryUrl',
+      'ServiceUrl',
+      'StageWeightsCommand',
+      'WeightsLocation',
+    ]);
+    const bucket = /\$\{google_storage_bucket\.\w+\.name\}/.source;
+    expect(outputs.WeightsLocation.value).toMatch(new RegExp(`^gs://${bucket}/weights/$`));
+    expect(outputs.StageWeightsCommand.value).toMatch(
+      new RegExp(
+        '^hf download Qwen/Qwen3-VL-8B-Instruct --local-dir form-detector-weights && ' +
+          'hf download takumi123xxx/pdfme-form-field-detector-lora --local-dir form-detector-weights/adapter && ' +
+          `gcloud storage rsync --recursive form-detector-weights gs://${bucket}/weights$`,
+      ),
+    );
     expect(outputs.ServiceUrl.value).toMatch(/^\$\{google_cloud_run_v2_service\.\w+\.uri\}$/);
     expect(outputs.PredictUrl.value).toBe(`${outputs.ServiceUrl.value}/predict`);
     expect(outputs.DockerPushTarget.value).toMatch(

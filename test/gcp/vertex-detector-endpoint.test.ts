@@ -11,7 +11,12 @@ import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint'
 import { DataResource, TerraformVariable, Testing, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { containerEnvironment, Duration, SUMMARY_METADATA_KEY, type GcpAcceleratorType } from '../../lib/core';
-import { DetectorGcpStack, VertexDetectorEndpoint, type VertexDetectorEndpointProps } from '../../lib/gcp';
+import {
+  DetectorGcpStack,
+  ModelWeights,
+  VertexDetectorEndpoint,
+  type VertexDetectorEndpointProps,
+} from '../../lib/gcp';
 
 Testing.setupJest();
 
@@ -612,6 +617,68 @@ describe('VertexDetectorEndpoint validation', () => {
       }),
     ).toThrow(
       /^Invalid VertexDetectorEndpoint '.*Detector':\n {2}- endpointId: .*\n {2}- dutyCycleTarget: .*\n {2}- machineType: got "n1-standard-8 \+ NVIDIA_L4".*\n {2}- scaling\.minCapacity: got 0/,
+    );
+  });
+});
+
+describe('VertexDetectorEndpoint weights', () => {
+  const env = (parsed: { locals: Record<string, unknown> }) =>
+    Object.fromEntries(
+      (deployConfig(parsed).containerSpec.env as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]),
+    );
+
+  test('by default from Hugging Face: no artifactUri, no bucket, no store variables', () => {
+    const { parsed, endpoint } = synth();
+    expect(deployConfig(parsed).artifactUri).toBe('');
+    expect(resourcesOfType(parsed, 'google_storage_bucket')).toHaveLength(0);
+    expect(env(parsed)).not.toHaveProperty('MODEL_WEIGHTS_DIR');
+    expect(endpoint.summary.weights).toEqual({
+      source: 'huggingface',
+      description: 'Hugging Face, downloaded at every start',
+    });
+  });
+
+  test('a bucket created here: the artifactUri the container copies (MODEL_WEIGHTS_DIR=platform), read by the account', () => {
+    const { parsed } = synth({ weights: ModelWeights.fromNewStore({ prefix: 'qwen3-vl-8b' }) });
+    const [bucket] = resourcesOfType(parsed, 'google_storage_bucket');
+    expect(bucket).toMatchObject({
+      location: 'us-central1',
+      uniform_bucket_level_access: true,
+      public_access_prevention: 'enforced',
+    });
+    expect(deployConfig(parsed).artifactUri).toMatch(/^gs:\/\/\$\{google_storage_bucket\.\w+\.name\}\/qwen3-vl-8b\/$/);
+    expect(env(parsed)).toMatchObject({
+      MODEL_WEIGHTS_DIR: 'platform',
+      MODEL_WEIGHTS_URI: deployConfig(parsed).artifactUri,
+    });
+    const [grant] = resourcesOfType(parsed, 'google_storage_bucket_iam_member');
+    expect(grant).toMatchObject({
+      role: 'roles/storage.objectViewer',
+      member: expect.stringContaining('google_service_account'),
+    });
+    const [step] = resourcesOfType(parsed, 'terraform_data');
+    expect(step.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^google_storage_bucket_iam_member\./)]),
+    );
+  });
+
+  test('a Hugging Face token: the secret version in HF_TOKEN_SECRET, secretAccessor on that secret alone', () => {
+    const { parsed } = synth({
+      weights: ModelWeights.fromHuggingFace({ tokenSecret: 'projects/secrets-project/secrets/hf' }),
+    });
+    expect(env(parsed).HF_TOKEN_SECRET).toBe('projects/secrets-project/secrets/hf/versions/latest');
+    expect(resourcesOfType(parsed, 'google_secret_manager_secret_iam_member')).toEqual([
+      expect.objectContaining({
+        project: 'secrets-project',
+        secret_id: 'projects/secrets-project/secrets/hf',
+        role: 'roles/secretmanager.secretAccessor',
+      }),
+    ]);
+  });
+
+  test('weights and the former modelWeights together', () => {
+    expect(build({ weights: ModelWeights.fromHuggingFace(), modelWeights: 'gs://b/p' })).toThrow(
+      /modelWeights: got "gs:\/\/b\/p"; modelWeights is the former name of weights: pass weights alone/,
     );
   });
 });

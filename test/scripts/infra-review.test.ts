@@ -85,7 +85,7 @@ describe('infra review', () => {
     };
     const withComparison = renderReview([aws], 6, [onDemand]);
     expect(withComparison).toMatch(
-      /\| AWS \| on-demand \| .* \| 0–3 \| \$1\.41 \| \$1,027\.84 \| \$256\.96 \| 6–15 min \|/,
+      /\| AWS \| on-demand \| .* \| 0–3 \| \$1\.41 \| \$1,027\.84 \| \$256\.96 \| Hugging Face \| 6–15 min \|/,
     );
     expect(withComparison).toContain('synthesized for comparison only');
     expect(withComparison.match(/^## /gm)).toHaveLength(2);
@@ -93,9 +93,9 @@ describe('infra review', () => {
 
   test('the Markdown has the cost table and a section per stack', () => {
     expect(markdown).toMatch(/^# Infrastructure review/);
-    expect(markdown).toContain('| month, 24 h | month, 6 busy h/day | cold start |');
+    expect(markdown).toContain('| month, 24 h | month, 6 busy h/day | weights | cold start |');
     expect(markdown).toMatch(
-      /\| AWS \| always-on \| SageMaker real-time endpoint \| ml\.g5\.xlarge \(A10G 24 GB\) \| 1–3 \| \$1\.41 \| \$1,027\.84 \| \$1,027\.84 \| none \|/,
+      /\| AWS \| always-on \| SageMaker real-time endpoint \| ml\.g5\.xlarge \(A10G 24 GB\) \| 1–3 \| \$1\.41 \| \$1,027\.84 \| \$1,027\.84 \| Hugging Face \| none \|/,
     );
     for (const title of [
       'CloudFormation stack FormDetector',

@@ -9,17 +9,21 @@
  * - binds only after a "load" delay (connection refused meanwhile, as vLLM's port during load);
  * - serves GET /health, GET /v1/models (base model + LoRA module names) and POST /v1/chat/completions.
  *
- * Test knobs (environment): STANDIN_ARGV_FILE (append one JSON line per start: argv, pid), STANDIN_LOAD_MS,
- * STANDIN_DELAY_MS, STANDIN_OUTPUT (the model's text), STANDIN_OUTPUT_BY_MODEL (a JSON object: served name → text,
- * so the base model and the adapter answer differently), STANDIN_OMIT_MODELS (comma-separated served names left out
- * of /v1/models and refused by chat completions, as when an adapter failed to load), STANDIN_EXIT_AFTER_LOAD (exit
- * with this code once "loaded"), STANDIN_IGNORE_SIGTERM=1, STANDIN_WORKER_PID_FILE (spawn a child "engine" process in
- * the same process group and write its pid there).
+ * - like vLLM, fails at start when a model or LoRA path that is a local directory does not exist, and (unless
+ *   HF_HUB_OFFLINE=1) asks the Hub named by HF_ENDPOINT about every model id that is not a local path, so a
+ *   recording stand-in of the Hub sees whether a start would have reached Hugging Face.
+ *
+ * Test knobs (environment): STANDIN_ARGV_FILE (append one JSON line per start: argv, pid, and the offline and
+ * token variables it got), STANDIN_LOAD_MS, STANDIN_DELAY_MS, STANDIN_OUTPUT (the model's text),
+ * STANDIN_OUTPUT_BY_MODEL (a JSON object: served name → text, so the base model and the adapter answer differently),
+ * STANDIN_OMIT_MODELS (comma-separated served names left out of /v1/models and refused by chat completions, as when
+ * an adapter failed to load), STANDIN_EXIT_AFTER_LOAD (exit with this code once "loaded"), STANDIN_IGNORE_SIGTERM=1,
+ * STANDIN_WORKER_PID_FILE (spawn a child "engine" process in the same process group and write its pid there).
  * Control endpoint: POST /standin/control {"delayMs", "output", "outputByModel", "omitModels", "errorStatus",
  * "crash": "next-request"} and GET /standin/requests (the last chat requests received).
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import Fastify from 'fastify';
 
@@ -122,7 +126,27 @@ const port = Number(values.port ?? 8000);
 const host = (values.host as string | undefined) ?? '0.0.0.0';
 
 if (process.env.STANDIN_ARGV_FILE) {
-  appendFileSync(process.env.STANDIN_ARGV_FILE, `${JSON.stringify({ pid: process.pid, argv })}\n`);
+  const env = {
+    HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? null,
+    TRANSFORMERS_OFFLINE: process.env.TRANSFORMERS_OFFLINE ?? null,
+    HF_TOKEN: process.env.HF_TOKEN ?? null,
+  };
+  appendFileSync(process.env.STANDIN_ARGV_FILE, `${JSON.stringify({ pid: process.pid, argv, env })}\n`);
+}
+const loraPaths = ((values['lora-modules'] as string[] | undefined) ?? []).map((m) => m.slice(m.indexOf('=') + 1));
+const isLocal = (path: string) => path.startsWith('/') || path.startsWith('.');
+for (const path of [model, ...loraPaths].filter(isLocal)) {
+  if (!existsSync(path)) fail(`model path ${path} does not exist`);
+}
+/** What vLLM would fetch from the Hub before loading: one request per model id that is not a local path. */
+async function askTheHub(): Promise<void> {
+  const endpoint = process.env.HF_ENDPOINT;
+  if (!endpoint || process.env.HF_HUB_OFFLINE === '1') return;
+  for (const id of [model, ...loraPaths].filter((p) => !isLocal(p))) {
+    await fetch(`${endpoint}/api/models/${id}`, {
+      headers: process.env.HF_TOKEN ? { authorization: `Bearer ${process.env.HF_TOKEN}` } : {},
+    }).catch(() => undefined);
+  }
 }
 if (process.env.STANDIN_WORKER_PID_FILE) {
   // Like vLLM's EngineCore: a child in the same process group that outlives nothing on its own.
@@ -232,6 +256,7 @@ process.on('SIGTERM', () => {
   process.exit(0); // like vLLM with --shutdown-timeout 0: requests in flight are aborted
 });
 
+void askTheHub();
 setTimeout(
   () => {
     const exitCode = process.env.STANDIN_EXIT_AFTER_LOAD;

@@ -54,6 +54,13 @@ export async function waitFor<T>(
   }
 }
 
+/** One start of the stand-in vLLM: its command line and the variables that decide whether it may reach the Hub. */
+export interface VllmStart {
+  pid: number;
+  argv: string[];
+  env?: { HF_HUB_OFFLINE: string | null; TRANSFORMERS_OFFLINE: string | null; HF_TOKEN: string | null };
+}
+
 export interface ControllerProcess {
   url: string;
   port: number;
@@ -65,7 +72,7 @@ export interface ControllerProcess {
   argvFile: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The vLLM command lines the stand-in received, one per start. */
-  vllmStarts(): Array<{ pid: number; argv: string[] }>;
+  vllmStarts(): Array<VllmStart>;
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -103,13 +110,13 @@ afterAll(async () => {
   await agent.close();
 }, 30_000);
 
-function vllmStartsIn(argvFile: string): Array<{ pid: number; argv: string[] }> {
+function vllmStartsIn(argvFile: string): Array<VllmStart> {
   const starts = existsSync(argvFile)
     ? readFileSync(argvFile, 'utf8')
         .trim()
         .split('\n')
         .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as { pid: number; argv: string[] })
+        .map((line) => JSON.parse(line) as VllmStart)
     : [];
   for (const start of starts) vllmPids.add(start.pid);
   return starts;
