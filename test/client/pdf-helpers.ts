@@ -28,7 +28,14 @@ export async function makePdf(pages: TestPage[]): Promise<Uint8Array> {
     if (spec.cropBox) page.setCropBox(...spec.cropBox);
     if (spec.rotate) page.setRotation(degrees(spec.rotate));
     // A thin frame around the MediaBox, so a renderer that ignored the CropBox would show other content.
-    page.drawRectangle({ x: mx + 2, y: my + 2, width: mw - 4, height: mh - 4, borderColor: rgb(0, 0, 0), borderWidth: 1 });
+    page.drawRectangle({
+      x: mx + 2,
+      y: my + 2,
+      width: mw - 4,
+      height: mh - 4,
+      borderColor: rgb(0, 0, 0),
+      borderWidth: 1,
+    });
     for (const rect of spec.rects) page.drawRectangle({ ...rect, color: rgb(1, 0, 1) });
   }
   return doc.save();

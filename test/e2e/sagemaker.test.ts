@@ -150,8 +150,10 @@ describe('SageMaker end to end', () => {
     const records = (await readFile(join(dir, 'out.jsonl'), 'utf8'))
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as DetectionRecord);
-    expect(records.map((record) => record.ok && record.result.image_size)).toEqual([
+      .map((line) => JSON.parse(line) as DetectionRecord)
+      // JSONL lines come in the order inputs finish
+      .sort((a, b) => a.file.localeCompare(b.file));
+    expect(records.map((record) => record.ok && 'result' in record && record.result.image_size)).toEqual([
       { width: 620, height: 877 },
       { width: 400, height: 300 },
     ]);

@@ -167,7 +167,9 @@ app.post('/standin/control', async (request) => {
   if (body.outputs !== undefined) state.outputs = [...body.outputs];
   if (body.findColor !== undefined) {
     const hex = body.findColor?.replace('#', '');
-    state.findColor = hex ? [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number] : null;
+    state.findColor = hex
+      ? ([0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number])
+      : null;
   }
   if (body.errorStatus !== undefined) state.errorStatus = body.errorStatus;
   if (body.crash === 'next-request') state.crashNext = true;

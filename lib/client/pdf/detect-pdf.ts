@@ -11,11 +11,7 @@ import { createLimiter, type Limiter } from '../limiter';
 import { imageToPdf } from './image-page';
 import type { PageRotation } from './page-geometry';
 import { isPdf, loadPdf, pageSize, type PageSize } from './pdf-pages';
-import {
-  DEFAULT_RENDER_LONG_SIDE,
-  RENDER_LONG_SIDE_RANGE,
-  openPdfForRendering,
-} from './pdf-renderer';
+import { DEFAULT_RENDER_LONG_SIDE, RENDER_LONG_SIDE_RANGE, openPdfForRendering } from './pdf-renderer';
 
 /** A file path, the bytes, or their base64 (a `data:…;base64,` prefix is fine) — of a PDF or, where said, an image. */
 export type DocumentInput = ImageInput;

@@ -56,7 +56,10 @@ export async function loadPdf(bytes: Uint8Array, label: string): Promise<LoadedP
   try {
     pages = document.getPages().map((page, index) => ({ page: index + 1, ...geometryOf(page), size: { ...ZERO } }));
   } catch (error) {
-    throw refuse('invalid_pdf', `${label}: its page tree cannot be read (${(error as Error).message}); send a valid PDF`);
+    throw refuse(
+      'invalid_pdf',
+      `${label}: its page tree cannot be read (${(error as Error).message}); send a valid PDF`,
+    );
   }
   if (pages.length === 0) throw refuse('invalid_pdf', `${label} has no pages; send a PDF with at least one page`);
   for (const page of pages) page.size = pageSize(page);

@@ -205,7 +205,10 @@ function toDetectorError(error: unknown, label: string): DetectorError {
         `${label} uses an encryption PDFium does not support; send it decrypted (e.g. qpdf --decrypt in.pdf out.pdf)`,
       );
     case 'format':
-      return refuse('invalid_pdf', `${label} is not a readable PDF (corrupt or truncated: ${message}); send a valid PDF`);
+      return refuse(
+        'invalid_pdf',
+        `${label} is not a readable PDF (corrupt or truncated: ${message}); send a valid PDF`,
+      );
     default:
       return refuse('invalid_pdf', `${label}: the PDF could not be rendered (${message ?? String(error)})`);
   }

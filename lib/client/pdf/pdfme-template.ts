@@ -99,6 +99,8 @@ export async function toPdfmeTemplate(
   const { bytes, pages: placed } = await fieldsPerPage(pdf, pages, options);
   return {
     basePdf: `data:application/pdf;base64,${bytes.toString('base64')}`,
-    schemas: placed.map(({ page, fields }) => fields.map(({ name, box }) => textField(name, normalizedToMm(box, page)))),
+    schemas: placed.map(({ page, fields }) =>
+      fields.map(({ name, box }) => textField(name, normalizedToMm(box, page))),
+    ),
   };
 }
