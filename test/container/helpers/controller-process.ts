@@ -231,15 +231,31 @@ export async function call(
 export const postJson = (url: string, body: unknown) =>
   call(url, { method: 'POST', body: JSON.stringify(body), contentType: 'application/json' });
 
-/** Sets the stand-in vLLM's behaviour (delay, output, error status, crash on the next request). */
+/**
+ * Sets the stand-in vLLM's behaviour (delay, output, a queue of outputs, boxes found by colour, error status, crash on
+ * the next request).
+ */
 export async function controlStandIn(
   controller: ControllerProcess,
-  settings: Partial<{ delayMs: number; output: string; errorStatus: number; crash: 'next-request' }>,
+  settings: Partial<{
+    delayMs: number;
+    output: string;
+    outputs: string[];
+    findColor: string | null;
+    errorStatus: number;
+    crash: 'next-request';
+  }>,
 ): Promise<void> {
   const { statusCode } = await postJson(`${controller.vllmUrl}/standin/control`, settings).then((r) => ({
     statusCode: r.status,
   }));
   if (statusCode !== 200) throw new Error(`stand-in control failed: ${statusCode}`);
+}
+
+/** How many chat requests the stand-in vLLM has answered since it started. */
+export async function standInCount(controller: ControllerProcess): Promise<number> {
+  const response = await request(`${controller.vllmUrl}/standin/count`);
+  return ((await response.body.json()) as { count: number }).count;
 }
 
 /** Is a process alive (zombies count as gone)? */
