@@ -164,6 +164,9 @@ export async function detectDocument(
   if (isPdf(bytes)) {
     return { kind: 'pdf', pdf: bytes, pages: await detectPdfBytes(client, bytes, label, options) };
   }
+  if (typeof input === 'string' && input.toLowerCase().endsWith('.pdf')) {
+    throw refuse('invalid_pdf', `${label} is not a PDF (no %PDF- header); send a valid PDF`);
+  }
   const limiter = options.limiter ?? ((task) => task());
   const result = await limiter(() => client.detect(typeof input === 'string' ? input : bytes, options));
   const pdf = await imageToPdf(bytes);
