@@ -55,7 +55,13 @@ type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 let doc;
-const engine = import(workerData.clawpdfUrl).then((m) => m.createEngine());
+// PDFium's WebAssembly comes compiled from the main thread, shared by every worker: no compile per document, and
+// code V8 has optimised stays optimised for the next document.
+const instantiateWasm = (imports, receive) => {
+  WebAssembly.instantiate(workerData.wasmModule, imports).then((instance) => receive(instance, workerData.wasmModule));
+  return {};
+};
+const engine = import(workerData.clawpdfUrl).then((m) => m.createEngine({ instantiateWasm }));
 engine.catch(() => {});
 parentPort.on('message', async ({ id, op, args }) => {
   try {
@@ -82,13 +88,10 @@ parentPort.on('message', async ({ id, op, args }) => {
 });
 `;
 
-/** clawpdf's ES module entry as a file URL, found the way Node looks a package up from here. */
-function clawpdfUrl(): string {
+/** Where clawpdf is installed, found the way Node looks a package up from here (its exports allow only `import`). */
+function clawpdfDirectory(): string {
   for (const dir of require.resolve.paths('clawpdf') ?? []) {
-    const manifest = join(dir, 'clawpdf', 'package.json');
-    if (!existsSync(manifest)) continue;
-    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: { '.': { import: string } } };
-    return pathToFileURL(join(dir, 'clawpdf', pkg.exports['.'].import)).href;
+    if (existsSync(join(dir, 'clawpdf', 'package.json'))) return join(dir, 'clawpdf');
   }
   throw new DetectorError('invalid_request', 'the PDF renderer (the clawpdf package) is not installed', {
     source: 'client',
@@ -96,12 +99,35 @@ function clawpdfUrl(): string {
   });
 }
 
+// The lib setting has no DOM, which is where TypeScript keeps WebAssembly's types; Node has it as a global.
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<object> };
+
+interface Engine {
+  clawpdfUrl: string;
+  /** A WebAssembly.Module: cloneable to worker threads, which share its compiled code. */
+  wasmModule: object;
+}
+
+let engine: Promise<Engine> | undefined;
+
+/** clawpdf's entry as a file URL and PDFium's WebAssembly compiled once per process. */
+function loadEngine(): Promise<Engine> {
+  engine ??= (async () => {
+    const dir = clawpdfDirectory();
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: { '.': { import: string } } };
+    const wasmModule = await WebAssembly.compile(readFileSync(join(dir, 'dist/vendor/pdfium.esm.wasm')));
+    return { clawpdfUrl: pathToFileURL(join(dir, pkg.exports['.'].import)).href, wasmModule };
+  })();
+  engine.catch(() => (engine = undefined));
+  return engine;
+}
+
 /**
  * Opens a PDF for rendering. Fails with `encrypted_pdf` when it needs a password, `invalid_pdf` when PDFium cannot
  * read it or it has no pages. `label` names the file in messages. Close the document when done.
  */
 export async function openPdfForRendering(bytes: Uint8Array, label: string): Promise<RendererDocument> {
-  const worker = new RenderWorker(label);
+  const worker = new RenderWorker(label, await loadEngine());
   try {
     const copy = new Uint8Array(bytes); // transferred to the worker, so never the caller's buffer
     const { pages } = (await worker.call('open', { bytes: copy.buffer }, [copy.buffer])) as {
@@ -135,8 +161,11 @@ class RenderWorker {
     { resolve: (value: unknown) => void; reject: (error: unknown) => void; timer: NodeJS.Timeout }
   >();
 
-  constructor(private readonly label: string) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { clawpdfUrl: clawpdfUrl() } });
+  constructor(
+    private readonly label: string,
+    engine: Engine,
+  ) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: engine });
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => this.settle(reply));
     this.worker.on('error', (error) => this.failAll(error));
