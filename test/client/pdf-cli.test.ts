@@ -174,3 +174,25 @@ describe('form-detect with PDFs', () => {
     expect(stderr).toMatch(/--resume needs --out/);
   });
 });
+
+describe('--resume', () => {
+  it('with --format pdfme into a directory, skips inputs whose template exists and sends nothing for them', async () => {
+    const dir = await formsDir();
+    const out = join(dir, 'templates');
+    await run(['--image', join(dir, 'scan.png'), '--format', 'pdfme', '--out', `${out}/`]);
+    const before = server.requests.length;
+    const { code, stderr } = await run(['--image', dir, '--format', 'pdfme', '--out', out, '--resume']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/1 input\(s\) skipped: done by an earlier run/);
+    expect(server.requests.length - before).toBe(2); // the two PDF pages only
+    expect((await readdir(out)).sort()).toEqual(['scan.template.json', 'two-pages.template.json']);
+  });
+
+  it('refuses to resume from a --out that is not a JSON array of records', async () => {
+    const dir = await formsDir();
+    await writeFile(join(dir, 'out.json'), 'not json');
+    const { code, stderr } = await run(['--image', dir, '--out', join(dir, 'out.json'), '--resume']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--resume: .*out\.json is not a JSON array of records/);
+  });
+});

@@ -140,6 +140,10 @@ export async function runDetect(argv: string[], io: CliIo): Promise<number> {
         record.ok ? `${boxesOf(record)} boxes, ${record.ms} ms` : `${record.error.code}: ${record.error.message}`,
       signals: io.signals,
     });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`form-detect: ${error.message}\n`);
+    return EXIT.usage;
   } finally {
     warmingUp.done(false);
     await client.close();

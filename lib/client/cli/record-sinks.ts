@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BatchRecord, BatchSink } from './batch-runner';
+import { UsageError } from './endpoint-options';
 import type { TextSink } from './progress';
 
 /** Writes to a temporary file beside `path`, then renames it over `path`: readers never see half a file. */
@@ -66,8 +67,18 @@ export class JsonArraySink<R extends BatchRecord> implements BatchSink<R> {
 
   async open(resume: boolean): Promise<Set<string>> {
     if (resume && 'path' in this.target && existsSync(this.target.path)) {
-      const parsed = JSON.parse(await readFile(this.target.path, 'utf8')) as unknown;
-      this.previous = Array.isArray(parsed) ? (parsed as R[]).filter((record) => record?.ok === true) : [];
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readFile(this.target.path, 'utf8'));
+      } catch {
+        parsed = undefined;
+      }
+      if (!Array.isArray(parsed)) {
+        throw new UsageError(
+          `--resume: ${this.target.path} is not a JSON array of records; give the file an earlier run wrote, or write JSON lines (--out file.jsonl), which survive a crash`,
+        );
+      }
+      this.previous = (parsed as R[]).filter((record) => record?.ok === true);
     }
     return new Set(this.previous.map((record) => record.file));
   }
