@@ -8,6 +8,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Template } from '@pdfme/common';
 import { PDFDocument, PDFName, PDFNumber, type PDFDict } from 'pdf-lib';
 import { AzureMlDetectorClient, toFillablePdf, toPdfmeTemplate, type DetectedPage } from '../../lib/client';
 import { startController, controlStandIn, type ControllerProcess } from '../container/helpers/controller-process';
@@ -112,6 +113,9 @@ describe('detectPdf', () => {
 describe('--format pdfme geometry', () => {
   it('puts every field within 0.5 mm of its rectangle, and pdfme accepts the template', async () => {
     const template = await toPdfmeTemplate(pdf, pages);
+    // Our type is pdfme's Template: `npm run build` type-checks this line against @pdfme/common.
+    const asPdfme: Template = template;
+    expect(asPdfme.schemas).toBe(template.schemas);
     expect(template.basePdf).toBe(`data:application/pdf;base64,${Buffer.from(pdf).toString('base64')}`);
     expect(template.schemas).toHaveLength(PAGES.length);
     template.schemas.forEach((fields, index) => {

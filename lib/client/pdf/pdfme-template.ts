@@ -10,8 +10,11 @@ import type { DetectedPage, DocumentInput } from './detect-pdf';
 import { fieldsPerPage, type ExportOptions } from './exported-pages';
 import { normalizedToMm, MM_PER_POINT } from './page-geometry';
 
-/** A pdfme text field (`@pdfme/schemas` TextSchema). */
-export interface PdfmeTextField {
+/**
+ * A pdfme text field (`@pdfme/schemas` TextSchema). A type alias, not an interface, so it is assignable to pdfme's
+ * `Template` (whose zod-made types carry an index signature).
+ */
+export type PdfmeTextField = {
   name: string;
   type: 'text';
   content: string;
@@ -36,13 +39,13 @@ export interface PdfmeTextField {
   fontVariantFallback: 'synthetic';
   strikethrough: boolean;
   underline: boolean;
-}
+};
 
 /** A pdfme template (`@pdfme/common` Template) whose base is a PDF given as a data URI. */
-export interface PdfmeTemplate {
+export type PdfmeTemplate = {
   basePdf: string;
   schemas: PdfmeTextField[][];
-}
+};
 
 /** pdfme's text default (DEFAULT_FONT_SIZE, packages/schemas/src/text/constants.ts) is the largest size used. */
 export const FONT_SIZE_RANGE = { min: 6, max: 13 } as const;
