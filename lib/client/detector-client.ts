@@ -2,6 +2,7 @@
 import type { DetectionResult } from '../../inference-container/src/contract';
 import type { ColdStartPolicy, WarmingUpInfo } from './cold-start';
 import type { ImageInput } from './image-input';
+import type { DetectPdfOptions, DetectedPage, DocumentInput } from './pdf/detect-pdf';
 import type { Cloud } from './payload-limits';
 
 export interface DetectOptions {
@@ -30,6 +31,12 @@ export interface DetectorClient {
    * @throws DetectorError
    */
   detect(image: ImageInput, options?: DetectOptions): Promise<DetectionResult>;
+  /**
+   * Renders every page of a PDF (in-process, PDFium) and detects on each page; pages come back in order with their
+   * size in millimetres and points. Feed the result to `toPdfmeTemplate` or `toFillablePdf`.
+   * @throws DetectorError — `invalid_pdf` / `encrypted_pdf` before anything is sent, else the first page's failure
+   */
+  detectPdf(pdf: DocumentInput, options?: DetectPdfOptions): Promise<DetectedPage[]>;
   /** Releases pooled connections. The client must not be used afterwards. */
   close(): Promise<void>;
 }

@@ -11,7 +11,9 @@ import { ERROR_STATUS, type ErrorCode } from '../../inference-container/src/cont
  * - `network_error`: no HTTP answer at all (DNS, refused connection, reset socket);
  * - `no_capacity`: the platform has nothing running to take the call — an on-demand deployment scaled to zero
  *   (SageMaker inference component without copies, Cloud Run "no available instance");
- * - `cold_start_timeout`: the endpoint was still warming up when `coldStartTimeoutMs` ran out.
+ * - `cold_start_timeout`: the endpoint was still warming up when `coldStartTimeoutMs` ran out;
+ * - `invalid_pdf`: a PDF that cannot be read — corrupt, truncated, no pages — or whose pages could not be rendered;
+ * - `encrypted_pdf`: a password-protected PDF (or, for a fillable PDF, any encrypted one).
  */
 export type ClientErrorCode =
   | 'unauthorized'
@@ -22,7 +24,9 @@ export type ClientErrorCode =
   | 'deadline_exceeded'
   | 'network_error'
   | 'no_capacity'
-  | 'cold_start_timeout';
+  | 'cold_start_timeout'
+  | 'invalid_pdf'
+  | 'encrypted_pdf';
 
 export type DetectorErrorCode = ErrorCode | ClientErrorCode;
 
@@ -82,7 +86,7 @@ export function isContainerErrorCode(code: unknown): code is ErrorCode {
 
 /** A client-side refusal: nothing was sent. */
 export function refuse(
-  code: 'invalid_image' | 'invalid_request' | 'payload_too_large',
+  code: 'invalid_image' | 'invalid_request' | 'payload_too_large' | 'invalid_pdf' | 'encrypted_pdf',
   message: string,
 ): DetectorError {
   return new DetectorError(code, message, { source: 'client', retryable: false });

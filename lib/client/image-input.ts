@@ -14,7 +14,7 @@ export const CONTENT_TYPES: Record<ImageFormat, string> = {
   webp: 'image/webp',
 };
 
-const SEND_INSTEAD = 'send a PNG, JPEG or WebP image (render PDF pages to PNG first)';
+const SEND_INSTEAD = 'send a PNG, JPEG or WebP image';
 
 /** An image the client has read and checked. */
 export interface CheckedImage {
@@ -30,13 +30,14 @@ export interface CheckedImage {
   label: string;
 }
 
-export async function readImageInput(input: ImageInput): Promise<{ bytes: Buffer; label: string }> {
+/** Reads an input into bytes; `noun` names what it should be in messages ("image", "PDF", "document"). */
+export async function readImageInput(input: ImageInput, noun = 'image'): Promise<{ bytes: Buffer; label: string }> {
   if (typeof input === 'string') {
     try {
       return { bytes: await readFile(input), label: input };
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      throw new DetectorError('invalid_request', `cannot read the image file ${input}: ${reason}`, {
+      throw new DetectorError('invalid_request', `cannot read the ${noun} file ${input}: ${reason}`, {
         source: 'client',
         retryable: false,
         cause: error,
@@ -44,12 +45,12 @@ export async function readImageInput(input: ImageInput): Promise<{ bytes: Buffer
     }
   }
   if (input instanceof Uint8Array) {
-    return { bytes: Buffer.from(input.buffer, input.byteOffset, input.byteLength), label: 'the image bytes' };
+    return { bytes: Buffer.from(input.buffer, input.byteOffset, input.byteLength), label: `the ${noun} bytes` };
   }
   if (input && typeof input === 'object' && typeof input.base64 === 'string') {
-    return { bytes: decodeBase64(input.base64), label: 'the base64 image' };
+    return { bytes: decodeBase64(input.base64), label: `the base64 ${noun}` };
   }
-  throw refuse('invalid_request', `unsupported image input: pass a file path, a Uint8Array/Buffer, or { base64 }`);
+  throw refuse('invalid_request', `unsupported ${noun} input: pass a file path, a Uint8Array/Buffer, or { base64 }`);
 }
 
 /** Decodes base64, refusing anything that is not base64 rather than silently dropping characters. */
@@ -64,6 +65,12 @@ export function decodeBase64(text: string): Buffer {
 /** Reads the image's header (no decode) and refuses anything but a non-empty PNG, JPEG or WebP. */
 export function checkImage(bytes: Buffer, label: string): CheckedImage {
   if (bytes.length === 0) throw refuse('invalid_image', `${label} is empty; ${SEND_INSTEAD}`);
+  if (bytes.subarray(0, 1024).includes('%PDF-')) {
+    throw refuse(
+      'invalid_image',
+      `${label} is a PDF; detect() takes one image — use detectPdf() (every page is rendered and sent) or form-detect, which takes PDFs`,
+    );
+  }
   let info: ReturnType<typeof imageSize>;
   try {
     info = imageSize(bytes);

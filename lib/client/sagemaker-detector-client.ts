@@ -21,6 +21,7 @@ import {
 import { DetectorError, codeForStatus, errorFromResponse, isNoCapacityMessage } from './detector-error';
 import { parseDetectionResult, toOriginalFrame } from './detection-result';
 import type { ImageInput } from './image-input';
+import { detectPdfWith, type DetectPdfOptions, type DetectedPage, type DocumentInput } from './pdf/detect-pdf';
 import { PAYLOAD_LIMIT_BYTES, requestBytes } from './payload-limits';
 import { prepareImage } from './prepare-image';
 import { assertNoProblems, collectNumberProblems } from './validate-options';
@@ -161,6 +162,11 @@ export class SageMakerDetectorClient implements DetectorClient {
       return client;
     });
     return this.client;
+  }
+
+  /** Renders every page of a PDF and detects on each; see DetectorClient.detectPdf. */
+  detectPdf(pdf: DocumentInput, options: DetectPdfOptions = {}): Promise<DetectedPage[]> {
+    return detectPdfWith(this, pdf, options);
   }
 
   async close(): Promise<void> {

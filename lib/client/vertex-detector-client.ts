@@ -17,6 +17,7 @@ import { DetectorError } from './detector-error';
 import { parseDetectionResult, toOriginalFrame } from './detection-result';
 import { HttpTransport, RETRY_STATUS_CODES, RETRY_STATUS_CODES_WITH_COLD_START_WAIT } from './http-transport';
 import type { ImageInput } from './image-input';
+import { detectPdfWith, type DetectPdfOptions, type DetectedPage, type DocumentInput } from './pdf/detect-pdf';
 import { PAYLOAD_LIMIT_BYTES, base64Length, requestBytes } from './payload-limits';
 import { prepareImage, type PreparedImage } from './prepare-image';
 import { assertNoProblems, collectNumberProblems, urlProblem } from './validate-options';
@@ -171,6 +172,11 @@ export class VertexDetectorClient implements DetectorClient {
         { source: 'client', retryable: false, cause: error },
       );
     }
+  }
+
+  /** Renders every page of a PDF and detects on each; see DetectorClient.detectPdf. */
+  detectPdf(pdf: DocumentInput, options: DetectPdfOptions = {}): Promise<DetectedPage[]> {
+    return detectPdfWith(this, pdf, options);
   }
 
   async close(): Promise<void> {

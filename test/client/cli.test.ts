@@ -124,7 +124,8 @@ describe('form-detect CLI', () => {
     const lines = (await readFile(out, 'utf8'))
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as DetectionRecord);
+      .map((line) => JSON.parse(line) as DetectionRecord)
+      .sort((a, b) => a.file.localeCompare(b.file)); // lines come in the order inputs finish
     expect(lines.map((record) => record.file)).toEqual(
       ['broken.png', 'p1.png', 'p2.webp'].map((name) => join(dir, name)),
     );
@@ -134,7 +135,7 @@ describe('form-detect CLI', () => {
     expect(stderr).toMatch(
       /broken\.png\s+-\s+\d+\s+failed: invalid_image: .*is not an image we can read; send a PNG, JPEG or WebP/,
     );
-    expect(stderr).toMatch(/1 of 3 image\(s\) failed/);
+    expect(stderr).toMatch(/1 of 3 input\(s\) failed/);
   });
 
   it('writes a JSON array with --out file.json and reports a server error per file', async () => {
@@ -163,7 +164,7 @@ describe('form-detect CLI', () => {
     ]);
   });
 
-  it('draws a progress bar when stderr is a terminal', async () => {
+  it('draws a progress bar (count, rate, ETA) when stderr is a terminal', async () => {
     server = await azureStandIn();
     const dir = await scans({ 'a.png': await makeImage(10, 10), 'b.png': await makeImage(10, 10) });
     const { stderr } = await run(
@@ -171,8 +172,8 @@ describe('form-detect CLI', () => {
       {},
       true,
     );
-    expect(stderr).toContain(`\r\u001b[2K[${'█'.repeat(12)}${'░'.repeat(12)}] 1/2`);
-    expect(stderr).toMatch(/\[█{24}\] 2\/2/);
+    expect(stderr).toContain(`${'░'.repeat(24)} 0/2 | -/min | ETA`);
+    expect(stderr).toMatch(/█{24} 2\/2 \| [\d.]+\/min \| ETA 0s/);
   });
 
   it('--overlay writes each image, same size, with the boxes drawn', async () => {

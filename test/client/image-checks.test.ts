@@ -41,9 +41,15 @@ describe('client-side image checks', () => {
   });
 
   it('refuses bytes that are not an image, naming what to send instead', async () => {
-    const error = await refusal(loadImage(Buffer.from('%PDF-1.7 not an image')));
+    const error = await refusal(loadImage(Buffer.from('GIF8 neither an image nor a PDF')));
     expect(error).toMatchObject({ code: 'invalid_image', source: 'client', retryable: false });
     expect(error.message).toMatch(/not an image.*PNG, JPEG or WebP/);
+  });
+
+  it('refuses a PDF, pointing to detectPdf', async () => {
+    const error = await refusal(loadImage(Buffer.from('%PDF-1.7 a PDF')));
+    expect(error).toMatchObject({ code: 'invalid_image', source: 'client', retryable: false });
+    expect(error.message).toMatch(/is a PDF; detect\(\) takes one image — use detectPdf\(\)/);
   });
 
   it('refuses an image format the container does not take, naming the format', async () => {

@@ -23,13 +23,18 @@ beforeAll(async () => {
 });
 
 it('answers 503 with Retry-After while vLLM loads, then 200 once it lists the adapter', async () => {
-  const ctl = await startController({ waitReady: false, env: { STANDIN_LOAD_MS: '1500' } });
+  // The stand-in "loads" for 5 s; the controller first prepares the model files (status preparing), then starts
+  // vLLM (loading). On a busy machine preparing can take a while, so wait for loading rather than assume it.
+  const ctl = await startController({ waitReady: false, env: { STANDIN_LOAD_MS: '5000' } });
   try {
     const ping = await call(`${ctl.url}/ping`);
     expect(ping.status).toBe(503);
     expect(ping.headers['retry-after']).toBeDefined();
     expect(ping.json.error.code).toBe('not_ready');
-    const health = await call(`${ctl.url}/health`);
+    const health = await waitFor('status loading', async () => {
+      const res = await call(`${ctl.url}/health`);
+      return res.json.status === 'loading' ? res : undefined;
+    });
     expect(health).toMatchObject({ status: 503, json: { status: 'loading', vllm: { ready: false } } });
     expect((await call(`${ctl.url}/health/ready`)).status).toBe(503);
     expect((await call(`${ctl.url}/health/live`)).status).toBe(200);

@@ -99,3 +99,21 @@ export function expectedBoxes(boxes: Array<[number, number, number, number]>, wi
     ],
   }));
 }
+
+/**
+ * Checks a template with pdfme's own checker (`checkTemplate` from @pdfme/common). @pdfme/common is an ES module, so
+ * it runs in a child Node process; resolves to undefined when the template is valid, else pdfme's message.
+ */
+export async function pdfmeCheckTemplate(templatePath: string): Promise<string | undefined> {
+  const script =
+    "import { checkTemplate } from '@pdfme/common'; import { readFileSync } from 'node:fs';" +
+    "try { checkTemplate(JSON.parse(readFileSync(process.argv[1], 'utf8'))); } catch (error) { console.error(error.message); process.exit(1); }";
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, templatePath], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return code === 0 ? undefined : stderr || `exit code ${code}`;
+}

@@ -168,8 +168,10 @@ describe('SageMaker end to end', () => {
     const records = (await readFile(join(dir, 'out.jsonl'), 'utf8'))
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as DetectionRecord);
-    expect(records.map((record) => record.ok && record.result.image_size)).toEqual([
+      .map((line) => JSON.parse(line) as DetectionRecord)
+      // JSONL lines come in the order inputs finish
+      .sort((a, b) => a.file.localeCompare(b.file));
+    expect(records.map((record) => record.ok && 'result' in record && record.result.image_size)).toEqual([
       { width: 620, height: 877 },
       { width: 400, height: 300 },
     ]);
@@ -216,7 +218,7 @@ describe('SageMaker end to end', () => {
     expect(record).toMatchObject({ ok: true, result: { count: 2, image_size: { width: 300, height: 200 } } });
   });
 
-  it('the CLI exits 1 naming the reason per failed file', async () => {
+  it('the CLI exits 1 naming the reason per failed file (a broken PDF among them)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'form-detect-e2e-'));
     await writeFile(join(dir, 'good.png'), await makeImage(100, 100));
     await writeFile(join(dir, 'scan.png'), '%PDF-1.7 this is a PDF renamed');
@@ -240,12 +242,13 @@ describe('SageMaker end to end', () => {
     const records = JSON.parse(run.stdout) as DetectionRecord[];
     expect(records).toEqual([
       expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'invalid_request', status: 400 }) }),
-      expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'invalid_image' }) }),
+      expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'invalid_pdf' }) }),
     ]);
     expect(run.stderr).toMatch(
       /good\.png\s+-\s+\d+\s+failed: invalid_request: .*Endpoint missing-endpoint of account 123456789012 not found/,
     );
-    expect(run.stderr).toMatch(/scan\.png\s+-\s+\d+\s+failed: invalid_image: .*send a PNG, JPEG or WebP/);
-    expect(run.stderr).toMatch(/2 of 2 image\(s\) failed/);
+    // A PDF is taken whatever its name; this one is broken.
+    expect(run.stderr).toMatch(/scan\.png\s+-\s+\d+\s+failed: invalid_pdf: .*is not a readable PDF .*send a valid PDF/);
+    expect(run.stderr).toMatch(/2 of 2 input\(s\) failed/);
   });
 });

@@ -19,13 +19,17 @@
  * STANDIN_OMIT_MODELS (comma-separated served names left out of /v1/models and refused by chat completions, as when
  * an adapter failed to load), STANDIN_EXIT_AFTER_LOAD (exit with this code once "loaded"), STANDIN_IGNORE_SIGTERM=1,
  * STANDIN_WORKER_PID_FILE (spawn a child "engine" process in the same process group and write its pid there).
- * Control endpoint: POST /standin/control {"delayMs", "output", "outputByModel", "omitModels", "errorStatus",
- * "crash": "next-request"} and GET /standin/requests (the last chat requests received).
+ * Control endpoint: POST /standin/control {"delayMs", "output", "outputByModel", "omitModels", "outputs",
+ * "findColor", "errorStatus", "crash": "next-request"}, GET /standin/requests (the last chat requests received) and GET /standin/count (chat
+ * requests answered since start). `outputs` is a queue: each request takes the next one, then `output` again.
+ * `findColor` ("#ff00ff"; null to stop) makes the answer the rectangles of that colour found in the image received
+ * (test/stand-ins/find-boxes.ts), in 0–1000 of that image — what a perfect model would say about drawn fields.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import Fastify from 'fastify';
+import { findColouredBoxes } from './find-boxes';
 
 type Option = NonNullable<ParseArgsConfig['options']>[string] & {
   since?: string;
@@ -161,6 +165,9 @@ const state = {
   omitModels: (process.env.STANDIN_OMIT_MODELS ?? '').split(',').filter((name) => name !== ''),
   errorStatus: 0,
   crashNext: false,
+  outputs: [] as string[],
+  findColor: null as [number, number, number] | null,
+  count: 0,
 };
 const received: unknown[] = [];
 const allModels = [model, ...loraNames];
@@ -186,6 +193,8 @@ app.post('/standin/control', async (request) => {
     output: string;
     outputByModel: Record<string, string>;
     omitModels: string[];
+    outputs: string[];
+    findColor: string | null;
     errorStatus: number;
     crash: string;
   }>;
@@ -193,11 +202,19 @@ app.post('/standin/control', async (request) => {
   if (body.output !== undefined) state.output = body.output;
   if (body.outputByModel !== undefined) state.outputByModel = body.outputByModel;
   if (body.omitModels !== undefined) state.omitModels = body.omitModels;
+  if (body.outputs !== undefined) state.outputs = [...body.outputs];
+  if (body.findColor !== undefined) {
+    const hex = body.findColor?.replace('#', '');
+    state.findColor = hex
+      ? ([0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number])
+      : null;
+  }
   if (body.errorStatus !== undefined) state.errorStatus = body.errorStatus;
   if (body.crash === 'next-request') state.crashNext = true;
   return state;
 });
 app.get('/standin/requests', async () => received);
+app.get('/standin/count', async () => ({ count: state.count }));
 
 interface ChatRequest {
   model?: string;
@@ -235,18 +252,18 @@ app.post('/v1/chat/completions', async (request, reply) => {
       .code(state.errorStatus)
       .send({ error: { message: 'stand-in engine error', type: 'InternalServerError', code: state.errorStatus } });
   }
+  state.count++;
+  let content = state.outputs.shift() ?? state.outputByModel[body.model] ?? state.output;
+  if (state.findColor) {
+    const boxes = await findColouredBoxes(Buffer.from(match[2], 'base64'), state.findColor);
+    content = JSON.stringify({ applicant_fields: boxes.map((bbox) => ({ bbox })), count: boxes.length });
+  }
   return {
     id: `chatcmpl-standin-${Date.now()}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: body.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: state.outputByModel[body.model] ?? state.output },
-        finish_reason: 'stop',
-      },
-    ],
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 1500, completion_tokens: 30, total_tokens: 1530 },
   };
 });

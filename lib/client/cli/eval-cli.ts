@@ -17,7 +17,7 @@ import {
   EVALUATION_OVERLAY_COLORS,
   type PageScore,
 } from '../eval';
-import type { CliIo } from './run-cli';
+import type { CliIo } from './detect-command';
 
 export const EVAL_HELP = `form-detect eval — score detections against ground truth
 

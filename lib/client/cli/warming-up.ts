@@ -14,9 +14,14 @@ export class WarmingUpReporter {
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
 
+  /**
+   * @param statusLine where a terminal shows the line instead of drawing it itself (a progress bar's status); the
+   * bar then redraws it, and the "warmed up" line is left out so the bar is not broken.
+   */
   constructor(
     private readonly sink: TextSink,
     private readonly everyMs = 30_000,
+    private readonly statusLine?: (text: string | undefined) => void,
   ) {}
 
   /** The client's onWarmingUp: with several images in flight, the longest wait is the one shown. */
@@ -24,7 +29,10 @@ export class WarmingUpReporter {
     const now = Date.now();
     this.startedAt = this.info ? Math.min(this.startedAt, now - info.waitedMs) : now - info.waitedMs;
     this.info = info;
-    if (this.sink.isTTY) {
+    if (this.sink.isTTY && this.statusLine) {
+      this.statusLine(this.line());
+      this.timer ??= setInterval(() => this.statusLine?.(this.line()), 1000).unref();
+    } else if (this.sink.isTTY) {
       this.draw();
       this.timer ??= setInterval(() => this.draw(), 1000).unref();
     } else if (now - this.lastPlainLineAt >= this.everyMs) {
@@ -41,7 +49,8 @@ export class WarmingUpReporter {
     this.timer = undefined;
     if (this.drawn) this.sink.write('\r\x1b[2K');
     this.drawn = false;
-    if (ok) this.sink.write(`warmed up: the endpoint answered after ${formatDuration(waited)}\n`);
+    if (this.sink.isTTY && this.statusLine) this.statusLine(undefined);
+    else if (ok) this.sink.write(`warmed up: the endpoint answered after ${formatDuration(waited)}\n`);
     this.info = undefined;
     this.lastPlainLineAt = -Infinity;
   }

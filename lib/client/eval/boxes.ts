@@ -33,13 +33,5 @@ export function ordered([x1, y1, x2, y2]: readonly number[]): PageBox {
   return [Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2)];
 }
 
-const area = ([x1, y1, x2, y2]: PageBox) => Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-
-/** Intersection over union; 0 when the union is empty (two empty boxes do not overlap). */
-export function iou(a: PageBox, b: PageBox): number {
-  const width = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const height = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  const intersection = width > 0 && height > 0 ? width * height : 0;
-  const union = area(a) + area(b) - intersection;
-  return union > 0 ? intersection / union : 0;
-}
+/** Intersection over union, the same measure that merges near-identical detections into one field. */
+export { iou } from '../pdf/field-boxes';

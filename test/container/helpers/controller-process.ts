@@ -96,7 +96,9 @@ afterAll(async () => {
     [...running].map(async (proc) => {
       const exited = new Promise((done) => proc.once('exit', done));
       proc.kill('SIGTERM');
-      await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((done) => (timer = setTimeout(done, 5_000)))]);
+      clearTimeout(timer);
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     }),
   );
@@ -241,6 +243,8 @@ export const postJson = (url: string, body: unknown) =>
 /**
  * Sets the stand-in vLLM's behaviour (delay, output, output per served model, models left out of /v1/models, error
  * status, crash on the next request).
+ * Sets the stand-in vLLM's behaviour (delay, output, a queue of outputs, boxes found by colour, error status, crash on
+ * the next request).
  */
 export async function controlStandIn(
   controller: ControllerProcess,
@@ -249,6 +253,8 @@ export async function controlStandIn(
     output: string;
     outputByModel: Record<string, string>;
     omitModels: string[];
+    outputs: string[];
+    findColor: string | null;
     errorStatus: number;
     crash: 'next-request';
   }>,
@@ -257,6 +263,12 @@ export async function controlStandIn(
     statusCode: r.status,
   }));
   if (statusCode !== 200) throw new Error(`stand-in control failed: ${statusCode}`);
+}
+
+/** How many chat requests the stand-in vLLM has answered since it started. */
+export async function standInCount(controller: ControllerProcess): Promise<number> {
+  const response = await request(`${controller.vllmUrl}/standin/count`);
+  return ((await response.body.json()) as { count: number }).count;
 }
 
 /** Is a process alive (zombies count as gone)? */
