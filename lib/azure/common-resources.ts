@@ -6,7 +6,13 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import type { Construct } from 'constructs';
-import { containerSourceTag, resourceName, type DurationLike, type ValidationErrors } from '../core';
+import {
+  containerSourceTag,
+  dockerBuildAndPushCommand,
+  resourceName,
+  type DurationLike,
+  type ValidationErrors,
+} from '../core';
 
 /**
  * What the Azure ML endpoint and the Container Apps service both create or take: resource group, registry,
@@ -181,11 +187,7 @@ export function imageReference(registry: RegistryReference, props: CommonResourc
 
 /** Shell commands that build the image from inference-container/ (run from the repo root) and push it. */
 export function pushImageCommand(registry: RegistryReference, image: string): string {
-  return [
-    `az acr login --name ${registry.name}`,
-    `docker build --platform linux/amd64 -t ${image} inference-container`,
-    `docker push ${image}`,
-  ].join(' && ');
+  return `az acr login --name ${registry.name} && ${dockerBuildAndPushCommand(image)}`;
 }
 
 /** Records problems with the shared props: region name, image reference parts, log retention. */

@@ -38,6 +38,32 @@ export interface DeploymentSummary {
   readonly priceAsOf: string;
   /** What a request waits for when no instance is warm; 'none: …' for always-on deployments. */
   readonly coldStart: string;
+  /**
+   * The longest a new instance may take to start before the platform stops it, seconds (Cloud Run: startup probe
+   * initial delay + failure threshold × period, at most 480 s). Absent where the platform waits as long as asked.
+   */
+  readonly startWindowSeconds?: number;
+  /** What to know before deploying, e.g. an estimated cold start longer than the start window. */
+  readonly warnings?: readonly string[];
+}
+
+/** A platform's start window and the cold start estimated against it. */
+export interface StartWindow {
+  readonly seconds: number;
+  /** The estimate a new instance is compared with (also for scale-out when instances stay warm). */
+  readonly coldStart: ColdStart;
+  /** What to change when the estimate exceeds the window. */
+  readonly remedy: string;
+}
+
+/** The warning when the estimated cold start can run past the start window, else undefined. */
+export function startWindowWarning(window: StartWindow): string | undefined {
+  if (window.coldStart.maxMinutes * 60 <= window.seconds) return undefined;
+  return (
+    `the estimated cold start (${window.coldStart.minMinutes}–${window.coldStart.maxMinutes} min: ` +
+    `${window.coldStart.reason}) can exceed the ${window.seconds} s start window, after which the platform stops ` +
+    `the instance and starts another; ${window.remedy}`
+  );
 }
 
 export function summarizeDeployment(args: {
@@ -48,6 +74,8 @@ export function summarizeDeployment(args: {
   readonly scaling: ScalingSpec;
   /** For on-demand deployments: the wait from zero. */
   readonly coldStart?: ColdStart;
+  /** Where the platform stops an instance that has not started in time: the window and the estimate against it. */
+  readonly startWindow?: StartWindow;
 }): DeploymentSummary {
   const { deployment, scaling } = args;
   const instance = deployment.instance;
@@ -71,7 +99,13 @@ export function summarizeDeployment(args: {
     priceSource: instance.price.source,
     priceAsOf: instance.price.asOf,
     coldStart: describeColdStart(args.mode === 'on-demand' ? args.coldStart : undefined),
+    ...(args.startWindow ? startWindowFields(args.startWindow) : {}),
   };
+}
+
+function startWindowFields(window: StartWindow): Pick<DeploymentSummary, 'startWindowSeconds' | 'warnings'> {
+  const warning = startWindowWarning(window);
+  return { startWindowSeconds: window.seconds, ...(warning ? { warnings: [warning] } : {}) };
 }
 
 /**
@@ -154,6 +188,10 @@ export function formatSummaries(summaries: readonly DeploymentSummary[], busyHou
           `${formatUsd(monthlyCostAtBusyHours(s, busyHoursPerDay))}/month at ${busyHoursPerDay} busy h/day ` +
           `(estimate as of ${s.priceAsOf})`,
         `    cold start    ${s.coldStart}`,
+        ...(s.startWindowSeconds === undefined
+          ? []
+          : [`    start window  ${s.startWindowSeconds} s (an instance not ready by then is stopped)`]),
+        ...(s.warnings ?? []).map((w) => `    ⚠ ${w}`),
       ].join('\n');
     })
     .join('\n\n');

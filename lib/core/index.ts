@@ -10,6 +10,7 @@ export * from './deployment-mode';
 export * from './deployment-summary';
 export * from './duration';
 export * from './gpu-catalog';
+export * from './image-build';
 export * from './image-record';
 export * from './model-profiles';
 export * from './naming';

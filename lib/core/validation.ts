@@ -39,7 +39,7 @@ export function formatProblem(problem: ValidationProblem): string {
 export interface CheckedRule<I> {
   readonly id: string;
   readonly source: string;
-  check(input: I): readonly { readonly value: string; readonly fix: string; readonly at?: string }[];
+  check(input: I): readonly { readonly value: string | number; readonly fix: string; readonly at?: string }[];
 }
 
 /**
@@ -78,14 +78,15 @@ export class ValidationErrors {
   }
 
   /**
-   * Records every violation of a platform rule by `input` under `prop` (or `prop.<at>` for a part of it), naming the
+   * Records every violation of a platform rule by `input` under `prop` (or `prop.<at>` for a part of it; just `<at>`
+   * when `prop` is empty, for rules whose parts are separate props), naming the
    * rule and its source after the fix (the value is quoted as `add` quotes a string). Callers pass known values
    * only (skip tokens before calling).
    */
   rule<I>(prop: string, rule: CheckedRule<I>, input: I): this {
     for (const v of rule.check(input)) {
       this.found.push({
-        prop: v.at === undefined ? prop : `${prop}.${v.at}`,
+        prop: v.at === undefined ? prop : prop === '' ? v.at : `${prop}.${v.at}`,
         value: describeValue(v.value),
         fix: `${v.fix} [${rule.id}: ${rule.source}]`,
       });

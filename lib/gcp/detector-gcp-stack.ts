@@ -2,7 +2,13 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { join } from 'node:path';
 import { App, LocalBackend, TerraformBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { DEPLOYMENT_MODE_CONTEXT_KEY, DEPLOYMENT_MODE_ENV, resolveDeploymentMode, type DeploymentMode } from '../core';
+import {
+  DEPLOYMENT_MODE_CONTEXT_KEY,
+  DEPLOYMENT_MODE_ENV,
+  dockerBuildAndPushCommand,
+  resolveDeploymentMode,
+  type DeploymentMode,
+} from '../core';
 import { CloudRunGpuDetectorService, type CloudRunGpuDetectorServiceProps } from './cloud-run-gpu-detector-service';
 import { relativeTo } from './deploy-command';
 import type { GcpServingProps } from './serving-resources';
@@ -25,6 +31,8 @@ const VERTEX_ONLY_PROPS = [
   'modelWeights',
   'requestResponseLogging',
   'deploymentTimeout',
+  'startupProbe',
+  'healthProbe',
   'sharedMemorySizeMiB',
   'deployCommand',
 ] as const satisfies ReadonlyArray<keyof VertexDetectorEndpointProps>;
@@ -146,7 +154,7 @@ export class DetectorGcpStack extends TerraformStack {
       });
       new TerraformOutput(this, 'DockerPushTarget', {
         value: this.detector.dockerPushTarget,
-        description: 'docker build -t <this> inference-container && docker push <this>',
+        description: `${dockerBuildAndPushCommand('<this>')} (from the repository root)`,
       });
     }
   }

@@ -193,7 +193,7 @@ export const CONTAINER_APPS_MAX_REPLICAS = platformRule<{ maxReplicas: number }>
   check: ({ maxReplicas }) =>
     unless(
       maxReplicas <= AZURE_LIMITS.containerAppsMaxReplicas,
-      String(maxReplicas),
+      maxReplicas,
       `use at most ${AZURE_LIMITS.containerAppsMaxReplicas} (the Container Apps replica limit); GPU quota is usually ` +
         'far lower',
     ),

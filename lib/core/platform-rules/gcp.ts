@@ -154,21 +154,21 @@ export const CLOUD_RUN_GPU_RESOURCES = platformRule<{ cpu: number; memoryGiB: nu
     if (!cpuOk) {
       found.push({
         at: 'cpu',
-        value: String(cpu),
+        value: cpu,
         fix: `use ${L.cpuValues.join(', ')}: Cloud Run requires at least ${L.minCpu} vCPU with a GPU and allows at most 8`,
       });
     }
     if (!memoryOk) {
       found.push({
         at: 'memoryGiB',
-        value: String(memoryGiB),
+        value: memoryGiB,
         fix: `use a whole number of GiB from ${L.minMemoryGiB} (Cloud Run's minimum with a GPU) to ${L.maxMemoryGiB}`,
       });
     }
     if (cpuOk && memoryOk && cpu < L.minCpuForMemory(memoryGiB)) {
       found.push({
         at: 'cpu',
-        value: String(cpu),
+        value: cpu,
         fix:
           `Cloud Run needs at least ${L.minCpuForMemory(memoryGiB)} vCPU for ${memoryGiB} GiB (more than 16 GiB ` +
           'needs 6, more than 24 GiB needs 8): raise cpu or lower memoryGiB',

@@ -43,8 +43,8 @@ export type Enforcement = true | { readonly notChecked: string };
 
 /** A value that breaks a rule, and what to do instead. */
 export interface RuleViolation {
-  /** The offending value as text, e.g. `30 s`, `"ml.g5.xlarge"`. */
-  readonly value: string;
+  /** The offending value: a number, or text such as `30 s` or `ml.g5.xlarge` (quoted in messages). */
+  readonly value: string | number;
   /** What to send instead, and why. */
   readonly fix: string;
   /** A path below the checked prop when one input holds several values (`timeoutSeconds`, an env name). */
@@ -82,7 +82,7 @@ export function platformRule<Input>(rule: PlatformRule<Input>): PlatformRule<Inp
 }
 
 /** `[violation]` when `ok` is false, else `[]`: the common shape of a one-value check. */
-export function unless(ok: boolean, value: string, fix: string, at?: string): RuleViolation[] {
+export function unless(ok: boolean, value: string | number, fix: string, at?: string): RuleViolation[] {
   return ok ? [] : [{ value, fix, ...(at === undefined ? {} : { at }) }];
 }
 
