@@ -173,8 +173,9 @@ export const CONTAINER_APPS_PROBE_RANGES = platformRule<ContainerAppsProbeInput>
       const unit = key.endsWith('Seconds') ? ' s' : '';
       return unless(
         Number.isInteger(value) && value >= min && value <= max,
-        `${value}${unit}`,
-        `use ${min} to ${max}${unit} (the Container Apps limit for ${input.probe} ${at})`,
+        value,
+        `use ${min} to ${max}${unit} (the Container Apps limit)` +
+          (at === 'initialDelay' ? '; the startup probe already waits for the model load' : ''),
         at,
       );
     });
