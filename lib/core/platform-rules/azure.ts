@@ -88,6 +88,8 @@ export interface RoleConsumer {
   readonly unwaitedAssignments: readonly string[];
   /** Waits it depends on that follow role assignments: their durations, seconds. */
   readonly waits: readonly { readonly name: string; readonly seconds: number }[];
+  /** Identities it runs as that are granted roles in the same stack (what makes it a user of the assignments). */
+  readonly identities?: readonly string[];
 }
 
 export const AZURE_ROLE_PROPAGATION = platformRule<{ consumers: readonly RoleConsumer[] }>({
@@ -109,6 +111,12 @@ export const AZURE_ROLE_PROPAGATION = platformRule<{ consumers: readonly RoleCon
         found.push({
           value: `${c.where} depends on ${c.unwaitedAssignments.join(', ')} directly`,
           fix: `wait at least ${seconds(min)} after the assignments (a time_sleep between them and their use)`,
+        });
+      }
+      if (c.unwaitedAssignments.length === 0 && c.waits.length === 0) {
+        found.push({
+          value: `${c.where} runs as ${c.identities?.join(', ') || 'an identity granted roles here'} and waits for none of its role assignments`,
+          fix: `make it depend on a wait of at least ${seconds(min)} after the assignments (a time_sleep)`,
         });
       }
       for (const w of c.waits.filter((w) => w.seconds < min)) {
