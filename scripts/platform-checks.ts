@@ -520,12 +520,10 @@ function roleConsumers(config: TerraformConfig): RoleConsumer[] {
       const text = JSON.stringify(body);
       const identities = [...granted].filter((id) => text.includes(`${id}.`));
       if (identities.length === 0 && !deps.some((d) => isAssignment(d) || followsAssignments(d))) continue;
-      const waits = deps
-        .filter(followsAssignments)
-        .map((d) => ({
-          name: d,
-          seconds: durationSeconds(sleeps[d.slice('time_sleep.'.length)].create_duration) ?? 0,
-        }));
+      const waits = deps.filter(followsAssignments).map((d) => ({
+        name: d,
+        seconds: durationSeconds(sleeps[d.slice('time_sleep.'.length)].create_duration) ?? 0,
+      }));
       consumers.push({ where: `${type}.${name}`, unwaitedAssignments: deps.filter(isAssignment), waits, identities });
     }
   }
