@@ -141,7 +141,8 @@ export const SAGEMAKER_NVME_NO_VOLUME_SIZE = platformRule<SageMakerStorageInput>
   platform: 'SageMaker',
   statement: 'VolumeSizeInGB is rejected on instance types with local NVMe storage (ml.g4dn, ml.g5, ml.p4d)',
   source: 'https://docs.aws.amazon.com/sagemaker/latest/dg/model-train-storage-tips-considerations.html',
-  alsoSee: ['aws/sagemaker-python-sdk src/sagemaker/utils.py volume_size_supported (PR #4828)'],
+  // aws/sagemaker-python-sdk src/sagemaker/utils.py volume_size_supported (the families with instance storage).
+  alsoSee: ['https://github.com/aws/sagemaker-python-sdk/pull/4828'],
   appliesTo: BOTH,
   synth: true,
   preflight: true,
