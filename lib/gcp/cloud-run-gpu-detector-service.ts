@@ -138,7 +138,8 @@ export interface CloudRunGpuDetectorServiceProps extends DetectorModelOptions, G
   readonly startupTimeout?: DurationLike;
   /**
    * The CUDA version of `image` (`major.minor`): Cloud Run's L4 driver (535, CUDA 12.2) runs CUDA 12.x images by
-   * minor-version compatibility and no CUDA 13 image, so a CUDA 13 image is refused.
+   * minor-version compatibility, and a CUDA 13 image only with CUDA's forward-compatibility package (vLLM's image
+   * leaves it off), so a CUDA 13 image is refused.
    * @default 12.9 for the image built from inference-container/; for an `image` you pass, unknown (not checked)
    */
   readonly imageCudaVersion?: string;

@@ -136,6 +136,7 @@ export const CLOUD_RUN_DRIVER_RUNS_IMAGE = driverRule(
   'Cloud Run',
   ['cloud-run-service'],
   `Cloud Run's preinstalled L4 driver (${CLOUD_RUN_L4_DRIVER.version}, CUDA ${CLOUD_RUN_L4_DRIVER.cuda}) runs ` +
-    "the image's CUDA: CUDA 12.x by minor-version compatibility, CUDA 13 not at all",
+    "the image's CUDA: CUDA 12.x by minor-version compatibility, CUDA 13 only with the forward-compatibility " +
+    "package (vLLM's image leaves it off: VLLM_ENABLE_CUDA_COMPATIBILITY)",
   CLOUD_RUN_L4_DRIVER.source,
 );
