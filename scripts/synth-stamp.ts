@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 /**
@@ -65,6 +65,10 @@ export function readSynthStamp(root: string): SynthStamp | undefined {
 
 export function writeSynthStamp(root: string, stamp: SynthStamp): void {
   writeFileSync(join(root, STAMP_FILE), `${JSON.stringify(stamp, undefined, 2)}\n`);
+}
+
+export function removeSynthStamp(root: string): void {
+  rmSync(join(root, STAMP_FILE), { force: true });
 }
 
 /** Whether the last synth covered every cloud in both modes and nothing it read has changed since. */

@@ -17,7 +17,7 @@ import {
   type Cloud,
   type DeploymentMode,
 } from '../lib/core';
-import { synthFingerprint, writeSynthStamp } from './synth-stamp';
+import { removeSynthStamp, synthFingerprint, writeSynthStamp } from './synth-stamp';
 import { readCdkAssembly, readCdktfOutput, type SynthesizedStack } from './synthesized-summaries';
 
 const root = resolve(__dirname, '..', '..');
@@ -81,8 +81,10 @@ function synthesize(synthMode: DeploymentMode, cdkOut: string, cdktfOut: string)
   return stacks;
 }
 
-// Taken before synthesizing, so a source edited meanwhile makes the stamp stale rather than wrongly current.
+// Taken before synthesizing, so a source edited meanwhile makes the stamp stale rather than wrongly current; the old
+// stamp goes first, so output rewritten by a partial or single-mode synth is never taken as current.
 const fingerprint = synthFingerprint(root);
+removeSynthStamp(root);
 const stacks = synthesize(mode, 'cdk.out', 'cdktf.out');
 const other = DEPLOYMENT_MODES.find((m) => m !== mode) as DeploymentMode;
 const otherStacks = compare
