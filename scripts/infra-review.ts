@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import {
   costComparisonRows,
   formatUsd,
+  GPU_DRIVERS_NOT_STATED,
   HOURS_PER_MONTH,
   SUMMARY_METADATA_KEY,
   type DeploymentSummary,
@@ -299,6 +300,12 @@ function renderPlatformRules(lines: string[], checks: readonly RuleCheck[]): voi
       'no synthesized deployment it applies to',
     ]),
   ]);
+  lines.push(
+    ...GPU_DRIVERS_NOT_STATED.map(
+      (d) => `- Not checked: the GPU driver of ${d.platform} is not stated (consulted ${d.consulted}).`,
+    ),
+    '',
+  );
   lines.push('### The rules', '');
   const [header, ...rows] = ruleTableRows();
   table([header, ...rows.map(([id, ...rest]) => [`\`${id}\``, ...rest])]);

@@ -19,6 +19,7 @@ import {
   summarizeChecks,
   type RuleCheck,
 } from './platform-checks';
+import { GPU_DRIVERS_NOT_STATED } from '../lib/core';
 import { synthIsCurrent } from './synth-stamp';
 
 const root = resolve(__dirname, '..', '..');
@@ -48,6 +49,11 @@ export function preflight(dirs: { cdkOut?: readonly string[]; cdktfOut?: readonl
   const failed = checks.filter((c) => c.status === 'FAIL');
   const report = [
     formatChecks(checks),
+    '',
+    ...GPU_DRIVERS_NOT_STATED.map(
+      (d) =>
+        `NOTE  the GPU driver of ${d.platform} is not stated (${d.consulted}): the image's CUDA is not checked there`,
+    ),
     '',
     summarizeChecks(checks),
     ...(failed.length > 0

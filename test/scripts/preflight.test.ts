@@ -88,6 +88,9 @@ describe('preflight', () => {
     for (const rule of PLATFORM_RULES) expect(report).toContain(`<${rule.source}>`);
     expect(report).toMatch(new RegExp(`^${PLATFORM_RULES.length} rules × 6 deployments: \\d+ pass, 0 fail`, 'm'));
     expect(report).toMatch(/✔ No platform rule is broken/);
+    // Where no page states the GPU driver, the report says the image's CUDA is not checked, rather than passing it.
+    expect(report).toMatch(/^NOTE {2}the GPU driver of Vertex AI .* is not stated .*not checked there$/m);
+    expect(report.match(/^NOTE /gm)).toHaveLength(3);
   });
 
   test('rules that cannot be read off this output are reported as not checkable, not as passing', () => {

@@ -140,3 +140,23 @@ export const CLOUD_RUN_DRIVER_RUNS_IMAGE = driverRule(
     "package (vLLM's image leaves it off: VLLM_ENABLE_CUDA_COMPATIBILITY)",
   CLOUD_RUN_L4_DRIVER.source,
 );
+
+/**
+ * Platforms whose GPU driver no page states, so no rule checks the image's CUDA against it (listed by preflight
+ * and the infra review as not checked). Vertex AI and Azure run the image on hosts they manage; an image whose CUDA
+ * needs a newer driver fails at start there too, seen only in the container's log.
+ */
+export const GPU_DRIVERS_NOT_STATED: ReadonlyArray<{ readonly platform: string; readonly consulted: string }> = [
+  {
+    platform: 'Vertex AI (prediction nodes)',
+    consulted: 'https://cloud.google.com/vertex-ai/docs/predictions/use-custom-container',
+  },
+  {
+    platform: 'Azure ML managed online endpoints',
+    consulted: 'https://learn.microsoft.com/azure/machine-learning/how-to-deploy-custom-container',
+  },
+  {
+    platform: 'Azure Container Apps serverless GPU',
+    consulted: 'https://learn.microsoft.com/azure/container-apps/gpu-serverless-overview',
+  },
+];
