@@ -198,9 +198,10 @@ describe('the platform rule table', () => {
     });
   });
 
-  test.each(PLATFORM_RULES.map((r) => [r.id, r] as [string, AnyPlatformRule]))(
-    '%s passes its good value and names the bad one with a fix',
-    (id, rule) => {
+  // Each case's fact is stated by the rule's source, which the test name cites.
+  test.each(PLATFORM_RULES.map((r) => [r.id, r.source, r] as [string, string, AnyPlatformRule]))(
+    '%s (%s) passes its good value and names the bad one with a fix',
+    (id, _source, rule) => {
       const c = CASES[id];
       expect(rule.check(c.pass)).toEqual([]);
       const violations = rule.check(c.fail);
