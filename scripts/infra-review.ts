@@ -8,10 +8,12 @@ import { readFileSync } from 'node:fs';
 import {
   costComparisonRows,
   formatUsd,
+  GPU_DRIVERS_NOT_STATED,
   HOURS_PER_MONTH,
   SUMMARY_METADATA_KEY,
   type DeploymentSummary,
 } from '../lib/core';
+import { ruleTableRows, summarizeChecks, unexercisedRules, type RuleCheck } from './platform-checks';
 
 type Json = Record<string, unknown>;
 
@@ -218,6 +220,8 @@ export function renderReview(
   busyHoursPerDay = 8,
   /** Deployments of the other mode, synthesized only for the cost comparison. */
   comparison: readonly DeploymentSummary[] = [],
+  /** The platform rules checked against the same output (what `npm run preflight` prints). */
+  platformChecks?: readonly RuleCheck[],
 ): string {
   const lines: string[] = ['# Infrastructure review', ''];
   lines.push(
@@ -242,8 +246,10 @@ export function renderReview(
       lines.push(
         `- **${d.service}** \`${d.endpoint}\` (${d.mode}): ${instanceText(d)}, ${d.minCapacity}–${d.maxCapacity} instances, ` +
           `model ${d.model} (${d.quantization}), ${d.maxConcurrency} concurrent detections per instance; ` +
-          `${formatUsd(d.monthlyUsdAtMinCapacity)}/month at min capacity (price as of ${d.priceAsOf}: ${d.priceSource}).`,
+          `${formatUsd(d.monthlyUsdAtMinCapacity)}/month at min capacity (price as of ${d.priceAsOf}: ${d.priceSource}).` +
+          (d.startWindowSeconds === undefined ? '' : ` Start window ${d.startWindowSeconds} s.`),
       );
+      for (const warning of d.warnings ?? []) lines.push(`  - ⚠ ${warning}`);
     }
     if (stack.deployments.length > 0) lines.push('');
     section(
@@ -255,7 +261,54 @@ export function renderReview(
     section(lines, 'Scaling', stack.scaling);
     section(lines, 'Exposure', stack.exposure);
   }
+  if (platformChecks) renderPlatformRules(lines, platformChecks);
   return lines.join('\n');
+}
+
+/** The rule table (lib/core/platform-rules) and each rule's result on this output, as `npm run preflight` has them. */
+function renderPlatformRules(lines: string[], checks: readonly RuleCheck[]): void {
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const table = (rows: readonly string[][]) => {
+    const [header, ...body] = rows;
+    lines.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
+    for (const row of body) lines.push(`| ${row.map(cell).join(' | ')} |`);
+    lines.push('');
+  };
+  lines.push(
+    '## Platform rules',
+    '',
+    'Every platform rule this project knows (lib/core/platform-rules), checked against the synthesized output of ' +
+      'both modes, as `npm run preflight` does. The constructs refuse a violating prop at synth; this catches what ' +
+      'an override or an escape hatch put into the output.',
+    '',
+    `${summarizeChecks(checks)}.`,
+    '',
+  );
+  const failed = checks.filter((c) => c.status === 'FAIL');
+  if (failed.length > 0) {
+    lines.push(`**${failed.length} rule check${failed.length === 1 ? '' : 's'} failed:**`, '');
+    for (const c of failed) lines.push(`- \`${c.rule.id}\` on ${c.deployment.label}: ${c.detail} (<${c.rule.source}>)`);
+    lines.push('');
+  }
+  table([
+    ['result', 'rule', 'deployment', 'checked'],
+    ...checks.map((c) => [c.status, `\`${c.rule.id}\``, c.deployment.label, c.detail]),
+    ...unexercisedRules(checks).map((r) => [
+      'SKIP',
+      `\`${r.id}\``,
+      '(none)',
+      'no synthesized deployment it applies to',
+    ]),
+  ]);
+  lines.push(
+    ...GPU_DRIVERS_NOT_STATED.map(
+      (d) => `- Not checked: the GPU driver of ${d.platform} is not stated (consulted ${d.consulted}).`,
+    ),
+    '',
+  );
+  lines.push('### The rules', '');
+  const [header, ...rows] = ruleTableRows();
+  table([header, ...rows.map(([id, ...rest]) => [`\`${id}\``, ...rest])]);
 }
 
 function instanceText(d: DeploymentSummary): string {

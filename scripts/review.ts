@@ -7,6 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReview, reviewCloudFormation, reviewTerraform, type StackReview } from './infra-review';
+import { checkPlatformRules, readSynthesizedDeployments } from './platform-checks';
 import { readCdkAssembly, readCdktfOutput } from './synthesized-summaries';
 
 const root = resolve(__dirname, '..', '..');
@@ -50,8 +51,13 @@ if (existsSync(tfStacks)) {
 }
 // The other mode, synthesized by `npm run synth` for the cost comparison only.
 const compareDir = resolve(root, '.synth-compare');
+const compareModes = existsSync(compareDir)
+  ? readdirSync(compareDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+  : [];
 const comparison = existsSync(compareDir)
-  ? readdirSync(compareDir).flatMap((mode) => [
+  ? compareModes.flatMap((mode) => [
       ...readCdkAssembly(join(compareDir, mode, 'cdk.out')).flatMap((s) => s.summaries),
       ...readCdktfOutput(join(compareDir, mode, 'cdktf.out')).flatMap((s) => s.summaries),
     ])
@@ -60,5 +66,14 @@ if (stacks.length === 0) {
   console.error('Nothing synthesized was found; run `npm run synth` first (or drop --no-synth).');
   process.exit(1);
 }
-writeFileSync(outFile, renderReview(stacks, busyHours, comparison) + '\n');
+// The platform rules on both modes, as `npm run preflight` checks them.
+const platformChecks = checkPlatformRules(
+  readSynthesizedDeployments({
+    cdkOut: [cdkOut, ...compareModes.map((mode) => join(compareDir, mode, 'cdk.out'))],
+    cdktfOut: [resolve(root, values['cdktf-out']), ...compareModes.map((mode) => join(compareDir, mode, 'cdktf.out'))],
+  }),
+);
+writeFileSync(outFile, renderReview(stacks, busyHours, comparison, platformChecks) + '\n');
+const failed = platformChecks.filter((c) => c.status === 'FAIL').length;
+if (failed > 0) console.error(`✖ ${failed} platform rule check${failed === 1 ? '' : 's'} failed (see the review).`);
 console.log(`\nInfra review written to ${relative(process.cwd(), outFile) || outFile}`);

@@ -17,6 +17,7 @@ import {
   type Cloud,
   type DeploymentMode,
 } from '../lib/core';
+import { removeSynthStamp, synthFingerprint, writeSynthStamp } from './synth-stamp';
 import { readCdkAssembly, readCdktfOutput, type SynthesizedStack } from './synthesized-summaries';
 
 const root = resolve(__dirname, '..', '..');
@@ -80,11 +81,17 @@ function synthesize(synthMode: DeploymentMode, cdkOut: string, cdktfOut: string)
   return stacks;
 }
 
+// Taken before synthesizing, so a source edited meanwhile makes the stamp stale rather than wrongly current; the old
+// stamp goes first, so output rewritten by a partial or single-mode synth is never taken as current.
+const fingerprint = synthFingerprint(root);
+removeSynthStamp(root);
 const stacks = synthesize(mode, 'cdk.out', 'cdktf.out');
 const other = DEPLOYMENT_MODES.find((m) => m !== mode) as DeploymentMode;
 const otherStacks = compare
   ? synthesize(other, join(COMPARE_DIR, other, 'cdk.out'), join(COMPARE_DIR, other, 'cdktf.out'))
   : [];
+// Both modes of these clouds are now on disk and current: `npm run preflight` may reuse them.
+if (compare) writeSynthStamp(root, { fingerprint, clouds });
 
 const inScope = (list: SynthesizedStack[]) =>
   list.flatMap((s) => s.summaries).filter((summary) => clouds.includes(summary.cloud));

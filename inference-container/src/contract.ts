@@ -142,6 +142,18 @@ export function weightsStagingCommands(args: {
   return commands;
 }
 
+/**
+ * The vLLM image the Dockerfile builds on (`ARG VLLM_VERSION`), and the CUDA it is built with: the host's NVIDIA
+ * driver must run that CUDA. `vllm/vllm-openai:v0.19.1` is the CUDA 12.9 build; the CUDA 13.0 build of the same
+ * release is the `-cu130` tag. vLLM made CUDA 13.0 the unsuffixed default only from v0.20.0 (vllm-project/vllm
+ * PR #39878, "Switch default CUDA to 13.0": before it, `vllm-openai:<tag>` = CUDA 12.9, `-cu130` = the variant).
+ */
+export const VLLM_IMAGE = {
+  version: '0.19.1',
+  repository: 'vllm/vllm-openai',
+  cudaVersion: '12.9',
+} as const;
+
 /** Images over this many pixels are refused (`invalid_image`). */
 export const MAX_IMAGE_PIXELS = 50_000_000;
 

@@ -14,12 +14,12 @@
  * - bitsandbytes left vLLM core for the out-of-tree vllm-bnb-plugin in 0.28.0 (vllm PR #43529): images of
  *   0.28+ need that plugin installed for `--quantization bitsandbytes`.
  */
-import { defaultConcurrencyForGpuMemory } from './contract';
+import { defaultConcurrencyForGpuMemory, VLLM_IMAGE } from './contract';
 import type { Config } from './config';
 import type { GpuInfo } from './gpu';
 
-/** The vLLM release the Dockerfile pins (`vllm/vllm-openai:v0.19.1`: CUDA 12.x, bitsandbytes in core). */
-export const PINNED_VLLM_VERSION = '0.19.1';
+/** The vLLM release the Dockerfile pins (`vllm/vllm-openai:v0.19.1`: CUDA 12.9, bitsandbytes in core). */
+export const PINNED_VLLM_VERSION: string = VLLM_IMAGE.version;
 
 /** Qwen3-VL needs vLLM ≥ 0.11.0 (LoRA on Qwen3-VL works from 0.12; this project pins ≥ 0.14). */
 export const MIN_VLLM_VERSION = '0.11.0';

@@ -6,13 +6,17 @@ import {
   awsInstance,
   AWS_INSTANCES,
   containerEnvironment,
+  cudaVersionProblem,
   DEFAULT_AWS_INSTANCE_TYPE,
+  IMAGE_METADATA_KEY,
   PLATFORM_LIMITS,
   resolveDeployment,
+  SAGEMAKER_ENDPOINT_NAME,
   resolveScaling,
   type DetectorDeployment,
   type DetectorModelOptions,
   type GpuInstance,
+  type ImageRecord,
   type ScalingOptions,
   type ScalingSpec,
   type ValidationErrors,
@@ -22,7 +26,7 @@ import { DetectorImage } from './detector-image';
 import { checkAlarmOptions } from './endpoint-alarms';
 import { ModelWeights, type ModelWeightsConfig } from './model-weights';
 import { acknowledgeFinding, iamWildcardFindingId } from './nag-acknowledgements';
-import { checkEnvironment, checkStorage, checkTimeout, SAGEMAKER_LIMITS } from './sagemaker-limits';
+import { checkEnvironment, checkInferenceAmi, checkStorage, checkTimeout } from './sagemaker-limits';
 import type { SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoint';
 
 /**
@@ -42,6 +46,12 @@ export interface ResolvedEndpointProps {
   /** Whether this construct created the role (then it acknowledges the role's cdk-nag findings). */
   readonly roleCreated: boolean;
   readonly weights: ModelWeightsConfig;
+  /** The image the model runs (the prop, or the one built from inference-container/). */
+  readonly image: DetectorImage;
+  /** What the synthesized output records about the image (its CUDA version). */
+  readonly imageRecord: ImageRecord;
+  /** The AMI every production variant names (InferenceAmiVersion). */
+  readonly inferenceAmiVersion: string;
   readonly instance: GpuInstance;
   readonly deployment: DetectorDeployment;
   readonly scaling: ScalingSpec;
@@ -105,30 +115,52 @@ export function resolveEndpointProps(
     'containerStartupHealthCheckTimeout',
     props.containerStartupHealthCheckTimeout,
     STARTUP_TIMEOUT_DEFAULTS.containerStartupHealthCheckTimeoutSeconds,
-    isUnresolved,
   );
   const downloadTimeoutSeconds = checkTimeout(
     errors,
     'modelDataDownloadTimeout',
     props.modelDataDownloadTimeout,
     STARTUP_TIMEOUT_DEFAULTS.modelDataDownloadTimeoutSeconds,
-    isUnresolved,
   );
   const volumeSizeGb = props.volumeSize?.toGibibytes();
-  checkStorage(errors, instance, volumeSizeGb, props.encryptionKey !== undefined, isUnresolved);
-  errors.check(
-    'endpointName',
-    props.endpointName,
-    (name) => SAGEMAKER_LIMITS.endpointName.test(name),
-    'use 1–63 letters, digits and hyphens, starting and ending with a letter or digit',
-  );
+  checkStorage(errors, instance, volumeSizeGb, props.encryptionKey !== undefined);
+  if (props.endpointName !== undefined && !isUnresolved(props.endpointName)) {
+    errors.rule('endpointName', SAGEMAKER_ENDPOINT_NAME, { name: props.endpointName });
+  }
   const environment = { ...containerEnvironment(deployment, weights.source), ...weights.environment };
-  checkEnvironment(errors, environment, isUnresolved);
+  checkEnvironment(errors, environment);
+
+  // The GPU driver: the AMI's must run the image's CUDA (SageMaker's default AMI on g4dn/g5/p4d cannot).
+  const image = props.image ?? DetectorImage.fromSource();
+  const imageCuda = image.cudaVersion;
+  if (imageCuda === undefined) {
+    errors.add(
+      'image',
+      'a vLLM base image changed by build args (VLLM_IMAGE / VLLM_VERSION)',
+      "its CUDA version decides which GPU driver runs it: pass cudaVersion, e.g. DetectorImage.fromSource({ buildArgs, cudaVersion: '12.9' })",
+    );
+  } else {
+    const problem = cudaVersionProblem(imageCuda);
+    if (problem) errors.add('image.cudaVersion', imageCuda, problem);
+  }
+  const cudaKnown = imageCuda !== undefined && cudaVersionProblem(imageCuda) === undefined;
+  const inferenceAmiVersion = checkInferenceAmi(
+    errors,
+    props.inferenceAmiVersion,
+    instance,
+    cudaKnown ? imageCuda : undefined,
+  );
   const latencyThresholdMicros = checkAlarmOptions(errors, props.alarms, deployment.requestTimeoutMs);
   return {
     role,
     roleCreated: props.role === undefined,
     weights,
+    image,
+    imageRecord: {
+      cudaVersion: cudaKnown ? imageCuda : '',
+      cudaVersionFrom: image.cudaVersionDeclared ? 'declared' : 'pinned',
+    },
+    inferenceAmiVersion,
     instance,
     deployment,
     scaling,
@@ -157,13 +189,12 @@ export interface SageMakerLogGroup {
  */
 export function createDetectorModel(
   scope: Construct,
-  image: DetectorImage | undefined,
   resolved: ResolvedEndpointProps,
   logGroups: readonly SageMakerLogGroup[],
   metricNamespaces: readonly string[] = [SAGEMAKER_INSTANCE_NAMESPACE],
 ): CfnModel {
   const { role, weights } = resolved;
-  const { imageUri } = (image ?? DetectorImage.fromSource()).bind(scope, role);
+  const { imageUri } = resolved.image.bind(scope, role);
   const stack = Stack.of(scope);
   const grants = logGroups.map((group) => ({
     group,
@@ -240,6 +271,8 @@ export function createDetectorModel(
   });
   // SageMaker checks the role when it creates the model; its policy must exist by then.
   model.node.addDependency(role);
+  // For `npm run preflight`: the image's CUDA, which the variant's AMI driver must run.
+  model.addMetadata(IMAGE_METADATA_KEY, resolved.imageRecord);
   return model;
 }
 

@@ -105,7 +105,8 @@ export class DetectorImageRepository extends Construct {
   /**
    * The image with this tag or digest, for `SageMakerDetectorEndpoint`'s `image` prop.
    * @param tagOrDigest @default the content-hash tag of this package's container sources (`src-…`), which CI
-   * pushes with `docker push <repositoryUri>:$(containerSourceTag)`
+   * builds and pushes with `docker build --platform linux/amd64 -t <repositoryUri>:<tag> inference-container &&
+   * docker push <repositoryUri>:<tag>` (tag: `containerSourceTag()`)
    */
   imageFor(tagOrDigest: string = containerSourceTag()): DetectorImage {
     return DetectorImage.fromEcrRepository(this.repository, tagOrDigest);

@@ -116,9 +116,11 @@ export interface SageMakerDetectorEndpointProps extends DetectorModelOptions {
    */
   readonly alarms?: DetectorEndpointAlarmOptions;
   /**
-   * SageMaker inference AMI (GPU driver and CUDA version), e.g. 'al2-ami-sagemaker-inference-gpu-3-1'
-   * (driver 550, CUDA 12.4). Match it to the CUDA of the vLLM image.
-   * @default SageMaker's default for the instance type
+   * SageMaker inference AMI: the NVIDIA driver (and CUDA version) the instances run. Its driver must run the
+   * image's CUDA: without an AMI, ml.g4dn, ml.g5 and ml.p4d run driver 470 / CUDA 11.4, where the CUDA 12.9 vLLM
+   * image dies at start. 'al2-ami-sagemaker-inference-gpu-3-1' (driver 550, CUDA 12.4) runs it by CUDA minor-version
+   * compatibility. See SAGEMAKER_INFERENCE_AMIS in `form-detector-stacks/core`.
+   * @default 'al2023-ami-sagemaker-inference-gpu-4-1' (driver 580, CUDA 13.0: runs the image natively)
    */
   readonly inferenceAmiVersion?: string;
 }
@@ -179,7 +181,7 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
 
     // ---- Execution role (ECR pull on the image's repository only, logs of this endpoint, SageMaker's metrics)
     // and the model.
-    this.cfnModel = createDetectorModel(this, props.image, resolved, [endpointLogGroup(props.endpointName)]);
+    this.cfnModel = createDetectorModel(this, resolved, [endpointLogGroup(props.endpointName)]);
 
     this.cfnEndpointConfig = new CfnEndpointConfig(this, 'EndpointConfig', {
       productionVariants: [
@@ -192,7 +194,7 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
           containerStartupHealthCheckTimeoutInSeconds: resolved.startupTimeoutSeconds,
           modelDataDownloadTimeoutInSeconds: resolved.downloadTimeoutSeconds,
           ...(resolved.volumeSizeGb !== undefined ? { volumeSizeInGb: resolved.volumeSizeGb } : {}),
-          ...(props.inferenceAmiVersion ? { inferenceAmiVersion: props.inferenceAmiVersion } : {}),
+          inferenceAmiVersion: resolved.inferenceAmiVersion,
         },
       ],
       ...(props.encryptionKey ? { kmsKeyId: props.encryptionKey.keyArn } : {}),

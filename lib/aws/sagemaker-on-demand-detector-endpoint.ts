@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import {
   COLD_STARTS,
   coldStartFor,
+  SAGEMAKER_INFERENCE_COMPONENT_NAME,
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
@@ -65,9 +66,6 @@ export const SAGEMAKER_ON_DEMAND_DEFAULTS = {
   /** Route each request to the copy with the fewest in flight: detections take seconds, not milliseconds. */
   routingStrategy: 'LEAST_OUTSTANDING_REQUESTS',
 } as const;
-
-/** CreateInferenceComponent's name rule. */
-const INFERENCE_COMPONENT_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
 
 export interface SageMakerOnDemandDetectorEndpointProps extends SageMakerDetectorEndpointProps {
   /**
@@ -151,12 +149,9 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
         "the clock, which is the always-on mode (SageMakerDetectorEndpoint, or DetectorAwsStack mode 'always-on'). " +
         'Leave minCapacity out (0), or choose always-on',
     );
-    errors.check(
-      'inferenceComponentName',
-      props.inferenceComponentName,
-      (name) => INFERENCE_COMPONENT_NAME.test(name),
-      'use 1–63 letters, digits and hyphens, starting and ending with a letter or digit',
-    );
+    if (props.inferenceComponentName !== undefined && errors.isKnown(props.inferenceComponentName)) {
+      errors.rule('inferenceComponentName', SAGEMAKER_INFERENCE_COMPONENT_NAME, { name: props.inferenceComponentName });
+    }
     const wakeUpCooldownSeconds = this.checkWakeUpCooldown(errors, props.wakeUpCooldown);
     errors.throwIfAny();
     this.role = resolved.role;
@@ -173,7 +168,6 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
     // output to its own log group and its copies' utilization to its own namespace.
     this.cfnModel = createDetectorModel(
       this,
-      props.image,
       resolved,
       [
         endpointLogGroup(props.endpointName),
@@ -206,7 +200,7 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
           containerStartupHealthCheckTimeoutInSeconds: resolved.startupTimeoutSeconds,
           modelDataDownloadTimeoutInSeconds: resolved.downloadTimeoutSeconds,
           ...(resolved.volumeSizeGb !== undefined ? { volumeSizeInGb: resolved.volumeSizeGb } : {}),
-          ...(props.inferenceAmiVersion ? { inferenceAmiVersion: props.inferenceAmiVersion } : {}),
+          inferenceAmiVersion: resolved.inferenceAmiVersion,
         },
       ],
       ...(props.encryptionKey ? { kmsKeyId: props.encryptionKey.keyArn } : {}),

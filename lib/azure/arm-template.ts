@@ -1,18 +1,27 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The ARM template that declares what azurerm has no resource for: the Azure ML online endpoint, the environment
+ * The ARM templates that declare what azurerm has no resource for: the Azure ML online endpoint, the environment
  * version (our image and its routes), the managed deployment, and the traffic split. Typed here so a wrong property
  * name is a compile error, not a failed deployment 20 minutes in.
  *
  * Property names and enums follow Microsoft.MachineLearningServices API 2024-10-01 (azure-rest-api-specs,
  * stable/2024-10-01: OnlineEndpoint, ManagedOnlineDeployment, EnvironmentVersion).
+ *
+ * Why two templates. Redeploying a resource in incremental mode "reapplies all properties … Properties that aren't
+ * included in the template are reset to the default values"
+ * (learn.microsoft.com/azure/azure-resource-manager/templates/deployment-modes#incremental-mode), so an endpoint PUT
+ * without `traffic` leaves the endpoint with no traffic until something sets it again; and `traffic` cannot name a
+ * deployment that does not exist yet ("cannot be set at creation", reference-yaml-endpoint-online). So:
+ * - `onlineEndpointTemplate` creates the bare endpoint once (its Terraform resource ignores every change, so an
+ *   update never re-applies it);
+ * - `onlineDeploymentTemplate`, re-applied on every change, PUTs the environment, the deployment, then the endpoint
+ *   with its traffic: on an update the endpoint keeps its traffic from start to end (rule
+ *   azure-ml.traffic-kept-on-update).
  */
 
 /** Pinned: the template keeps its meaning whatever the service's latest version does. */
 export const ML_API_VERSION = '2024-10-01';
-/** For the nested deployment that sets traffic once the deployment exists. */
-export const RESOURCES_API_VERSION = '2022-09-01';
 export const DEPLOYMENT_TEMPLATE_SCHEMA =
   'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#';
 
@@ -21,7 +30,6 @@ export const ONLINE_DEPLOYMENT_TYPE = 'Microsoft.MachineLearningServices/workspa
 export const ENVIRONMENT_VERSION_TYPE = 'Microsoft.MachineLearningServices/workspaces/environments/versions';
 /** A model asset: the weights' blob path, which the deployment mounts at AZUREML_MODEL_DIR. */
 export const MODEL_VERSION_TYPE = 'Microsoft.MachineLearningServices/workspaces/models/versions';
-export const NESTED_DEPLOYMENT_TYPE = 'Microsoft.Resources/deployments';
 
 /** An ARM template language expression, e.g. `[parameters('image')]`. */
 export type ArmExpression = `[${string}]`;
@@ -138,17 +146,15 @@ export interface ModelVersionProperties {
   readonly modelUri: string;
 }
 
-export interface NestedDeploymentProperties {
-  readonly mode: 'Incremental';
-  readonly expressionEvaluationOptions: { readonly scope: 'inner' };
-  readonly parameters: Readonly<Record<string, { readonly value: unknown }>>;
-  readonly template: ArmTemplate;
+/** What the endpoint itself is, fixed at synth time (both templates PUT it with these properties). */
+export interface OnlineEndpointSpec {
+  readonly authMode: ArmEndpointAuthMode;
+  readonly publicNetworkAccess: ArmPublicNetworkAccess;
+  readonly description: string;
 }
 
 /** Everything the template needs that is fixed at synth time; names and ids arrive as parameters. */
-export interface OnlineDeploymentTemplateSpec {
-  readonly authMode: ArmEndpointAuthMode;
-  readonly publicNetworkAccess: ArmPublicNetworkAccess;
+export interface OnlineDeploymentTemplateSpec extends OnlineEndpointSpec {
   readonly egressPublicNetworkAccess: ArmPublicNetworkAccess;
   readonly instanceType: string;
   readonly port: number;
@@ -157,7 +163,6 @@ export interface OnlineDeploymentTemplateSpec {
   readonly readinessProbe: ProbeSettings;
   readonly requestSettings: OnlineRequestSettings;
   readonly appInsightsEnabled: boolean;
-  readonly description: string;
   /** Register the weights' blob path (parameter modelUri) as a model asset and mount it in the deployment. */
   readonly mountModel?: boolean;
 }
@@ -215,6 +220,20 @@ const PARAMETER_DESCRIPTIONS: Readonly<Record<keyof OnlineDeploymentTemplatePara
   modelUri: 'Blob path of the weights (base model at the root, adapter in adapter/).',
 };
 
+/** The parameters of the create-once endpoint template: a subset of the deployment template's. */
+export const ENDPOINT_TEMPLATE_PARAMETERS = [
+  'workspaceName',
+  'location',
+  'endpointName',
+  'endpointIdentityId',
+  'tags',
+] as const satisfies ReadonlyArray<keyof OnlineDeploymentTemplateParameters>;
+
+export type OnlineEndpointTemplateParameters = Pick<
+  OnlineDeploymentTemplateParameters,
+  (typeof ENDPOINT_TEMPLATE_PARAMETERS)[number]
+>;
+
 const p = (name: keyof OnlineDeploymentTemplateParameters): ArmExpression => `[parameters('${name}')]`;
 const param = (name: keyof OnlineDeploymentTemplateParameters): string => `parameters('${name}')`;
 
@@ -222,15 +241,70 @@ const endpointResourceId = `resourceId('${ONLINE_ENDPOINT_TYPE}', ${param('works
 const deploymentResourceId =
   `resourceId('${ONLINE_DEPLOYMENT_TYPE}', ${param('workspaceName')}, ${param('endpointName')}, ` +
   `${param('deploymentName')})`;
-const environmentResourceId =
-  `resourceId('${ENVIRONMENT_VERSION_TYPE}', ${param('workspaceName')}, ${param('environmentName')}, ` +
-  `variables('environmentVersion'))`;
-
 // Model versions are immutable: a new blob path is a new version, named from a hash of the path.
 const modelVersion = `uniqueString(${param('modelUri')})`;
 const modelResourceId = `resourceId('${MODEL_VERSION_TYPE}', ${param('workspaceName')}, ${param('modelName')}, ${modelVersion})`;
 
-/** Builds the template; `templateParameters` turns the values into `parameters_content`. */
+const environmentResourceId =
+  `resourceId('${ENVIRONMENT_VERSION_TYPE}', ${param('workspaceName')}, ${param('environmentName')}, ` +
+  `variables('environmentVersion'))`;
+
+/** The endpoint resource with the spec's properties, and `traffic` when given. */
+function endpointResource(
+  spec: OnlineEndpointSpec,
+  traffic?: OnlineEndpointProperties['traffic'],
+  dependsOn?: readonly string[],
+): ArmResource<OnlineEndpointProperties> {
+  return {
+    type: ONLINE_ENDPOINT_TYPE,
+    apiVersion: ML_API_VERSION,
+    name: `[format('{0}/{1}', ${param('workspaceName')}, ${param('endpointName')})]`,
+    location: p('location'),
+    tags: p('tags'),
+    identity: {
+      type: 'UserAssigned',
+      userAssignedIdentities: { [p('endpointIdentityId')]: {} },
+    },
+    ...(dependsOn ? { dependsOn } : {}),
+    properties: {
+      authMode: spec.authMode,
+      description: spec.description,
+      publicNetworkAccess: spec.publicNetworkAccess,
+      ...(traffic === undefined ? {} : { traffic }),
+    },
+  };
+}
+
+function templateParameterDeclarations(
+  names: readonly (keyof OnlineDeploymentTemplateParameters)[],
+): Record<string, ArmParameter> {
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      { type: PARAMETER_TYPES[name], metadata: { description: PARAMETER_DESCRIPTIONS[name] } },
+    ]),
+  );
+}
+
+/**
+ * The create-once template: the bare endpoint, without traffic (traffic cannot name a deployment that does not
+ * exist yet). Its Terraform resource ignores every change, so no update ever PUTs the endpoint without traffic.
+ */
+export function onlineEndpointTemplate(spec: OnlineEndpointSpec): ArmTemplate {
+  return {
+    $schema: DEPLOYMENT_TEMPLATE_SCHEMA,
+    contentVersion: '1.0.0.0',
+    parameters: templateParameterDeclarations(ENDPOINT_TEMPLATE_PARAMETERS),
+    resources: [endpointResource(spec)],
+    outputs: { endpointId: { type: 'string', value: `[${endpointResourceId}]` } },
+  };
+}
+
+/**
+ * The template re-applied on every change: the environment version, the deployment (into the endpoint the
+ * create-once template made), then the endpoint again with all traffic on the deployment. `templateParameters`
+ * turns the values into `parameters_content`.
+ */
 export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): ArmTemplate {
   const model: ArmResource<ModelVersionProperties> | undefined = spec.mountModel
     ? {
@@ -261,24 +335,6 @@ export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): Ar
     .digest('hex')
     .slice(0, 12);
 
-  const endpoint = (traffic?: OnlineEndpointProperties['traffic']): ArmResource<OnlineEndpointProperties> => ({
-    type: ONLINE_ENDPOINT_TYPE,
-    apiVersion: ML_API_VERSION,
-    name: `[format('{0}/{1}', ${param('workspaceName')}, ${param('endpointName')})]`,
-    location: p('location'),
-    tags: p('tags'),
-    identity: {
-      type: 'UserAssigned',
-      userAssignedIdentities: { [p('endpointIdentityId')]: {} },
-    },
-    properties: {
-      authMode: spec.authMode,
-      description: spec.description,
-      publicNetworkAccess: spec.publicNetworkAccess,
-      ...(traffic === undefined ? {} : { traffic }),
-    },
-  });
-
   const environment: ArmResource<EnvironmentVersionProperties> = {
     type: ENVIRONMENT_VERSION_TYPE,
     apiVersion: ML_API_VERSION,
@@ -286,6 +342,8 @@ export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): Ar
     properties: environmentProperties,
   };
 
+  // The endpoint is not declared before the deployment: it exists already (the create-once template), and an
+  // endpoint PUT here before the deployment would have to leave traffic out, resetting it for the whole update.
   const deployment: ArmResource<ManagedOnlineDeploymentProperties> = {
     type: ONLINE_DEPLOYMENT_TYPE,
     apiVersion: ML_API_VERSION,
@@ -294,7 +352,7 @@ export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): Ar
     tags: p('tags'),
     kind: 'Managed',
     sku: { name: 'Default', capacity: p('instanceCount') },
-    dependsOn: [`[${endpointResourceId}]`, `[${environmentResourceId}]`, ...(model ? [`[${modelResourceId}]`] : [])],
+    dependsOn: [`[${environmentResourceId}]`, ...(model ? [`[${modelResourceId}]`] : [])],
     properties: {
       endpointComputeType: 'Managed',
       description: spec.description,
@@ -311,48 +369,23 @@ export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): Ar
     },
   };
 
-  // Traffic cannot name a deployment that does not exist yet, and one template cannot declare the endpoint twice:
-  // a nested deployment PUTs the endpoint again, with traffic, after the deployment has succeeded.
-  const innerParameters = ['workspaceName', 'endpointName', 'location', 'endpointIdentityId', 'tags'] as const;
-  const setTraffic: ArmResource<NestedDeploymentProperties> = {
-    type: NESTED_DEPLOYMENT_TYPE,
-    apiVersion: RESOURCES_API_VERSION,
-    name: `[format('{0}-traffic', ${param('endpointName')})]`,
-    dependsOn: [`[${deploymentResourceId}]`],
-    properties: {
-      mode: 'Incremental',
-      expressionEvaluationOptions: { scope: 'inner' },
-      parameters: {
-        ...Object.fromEntries(innerParameters.map((name) => [name, { value: p(name) }])),
-        traffic: { value: `[createObject(${param('deploymentName')}, 100)]` },
-      },
-      template: {
-        $schema: DEPLOYMENT_TEMPLATE_SCHEMA,
-        contentVersion: '1.0.0.0',
-        parameters: {
-          ...Object.fromEntries(innerParameters.map((name) => [name, { type: PARAMETER_TYPES[name] }])),
-          traffic: { type: 'object' },
-        },
-        resources: [endpoint(`[parameters('traffic')]` as ArmExpression)],
-      },
-    },
-  };
+  // Every PUT of the endpoint in this template carries the traffic it must keep: all of it on the deployment.
+  const endpointWithTraffic = endpointResource(spec, `[createObject(${param('deploymentName')}, 100)]`, [
+    `[${deploymentResourceId}]`,
+  ]);
 
   return {
     $schema: DEPLOYMENT_TEMPLATE_SCHEMA,
     contentVersion: '1.0.0.0',
-    parameters: Object.fromEntries(
-      (Object.keys(PARAMETER_TYPES) as (keyof OnlineDeploymentTemplateParameters)[])
-        .filter((name) => spec.mountModel || !MODEL_PARAMETERS.includes(name))
-        .map((name) => [
-          name,
-          { type: PARAMETER_TYPES[name], metadata: { description: PARAMETER_DESCRIPTIONS[name] } },
-        ]),
+    parameters: templateParameterDeclarations(
+      (Object.keys(PARAMETER_TYPES) as (keyof OnlineDeploymentTemplateParameters)[]).filter(
+        (name) => spec.mountModel || !MODEL_PARAMETERS.includes(name),
+      ),
     ),
     variables: {
       environmentVersion: `[uniqueString(${param('image')}, '${environmentFingerprint}')]`,
     },
-    resources: [endpoint(), environment, ...(model ? [model] : []), deployment, setTraffic],
+    resources: [environment, ...(model ? [model] : []), deployment, endpointWithTraffic],
     outputs: {
       scoringUri: { type: 'string', value: `[reference(${endpointResourceId}, '${ML_API_VERSION}').scoringUri]` },
       swaggerUri: { type: 'string', value: `[reference(${endpointResourceId}, '${ML_API_VERSION}').swaggerUri]` },
@@ -364,6 +397,8 @@ export function onlineDeploymentTemplate(spec: OnlineDeploymentTemplateSpec): Ar
 }
 
 /** `parameters_content` for the template: each value wrapped as ARM wants it, `{ "name": { "value": … } }`. */
-export function templateParameters(values: OnlineDeploymentTemplateParameters): Record<string, { value: unknown }> {
+export function templateParameters(
+  values: OnlineDeploymentTemplateParameters | OnlineEndpointTemplateParameters,
+): Record<string, { value: unknown }> {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { value }]));
 }

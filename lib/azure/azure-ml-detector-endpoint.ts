@@ -12,10 +12,14 @@ import {
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { ResourceGroupTemplateDeployment } from '@cdktf/provider-azurerm/lib/resource-group-template-deployment';
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import type { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import {
+  AZURE_AUTOSCALE_COOLDOWN,
+  AZURE_LIMITS,
+  AZURE_ML_TIMEOUT_HEADROOM_MS,
   azureInstance,
   AZURE_INSTANCES,
   CONTAINER_PORT,
@@ -41,10 +45,13 @@ import {
 } from '../core';
 import {
   onlineDeploymentTemplate,
+  onlineEndpointTemplate,
   templateParameters,
   type ArmEndpointAuthMode,
   type ArmTemplate,
   type OnlineDeploymentTemplateParameters,
+  type OnlineEndpointSpec,
+  type OnlineEndpointTemplateParameters,
   type ProbeSettings,
 } from './arm-template';
 import {
@@ -60,6 +67,7 @@ import {
   resolveRegistry,
   resolveResourceGroup,
   RoleGrants,
+  rolePropagationWait,
   taggedWith,
   toSecondsOr,
   wholeSeconds,
@@ -71,12 +79,12 @@ import { AzureMlDetectorEndpointBase, importAzureMlDetectorEndpoint } from './en
 import { ModelWeights, type ModelWeightsConfig } from './model-weights';
 import type { AzureMlDetectorEndpointAttributes, IAzureMlDetectorEndpoint } from './endpoint-base';
 
-/** The most Azure ML lets a managed online endpoint wait for one request (`request_timeout_ms` ≤ 180000). */
-export const AZURE_ML_MAX_REQUEST_TIMEOUT_MS = 180_000;
+/** The most Azure ML lets a managed online endpoint wait for one request (rule azure-ml.request-timeout). */
+export const AZURE_ML_MAX_REQUEST_TIMEOUT_MS = AZURE_LIMITS.azureMlMaxRequestTimeoutMs;
 /** How much longer the endpoint waits than the container's own deadline, so the container's 504 reaches the caller. */
-export const ENDPOINT_TIMEOUT_HEADROOM_MS = 5_000;
-/** Azure Monitor autoscale cooldowns run from one minute to one week. */
-export const AUTOSCALE_MIN_COOLDOWN_SECONDS = 60;
+export const ENDPOINT_TIMEOUT_HEADROOM_MS = AZURE_ML_TIMEOUT_HEADROOM_MS;
+/** Azure Monitor autoscale cooldowns run from one minute to one week (rule azure-monitor.autoscale-cooldown). */
+export const AUTOSCALE_MIN_COOLDOWN_SECONDS = AZURE_LIMITS.autoscaleCooldownSeconds.min;
 
 export type AzureMlAuthMode = 'key' | 'aad_token';
 
@@ -334,8 +342,10 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
   /** The resolved model and container settings. */
   readonly deployment: DetectorDeployment;
   readonly scaling: ScalingSpec;
-  /** The ARM template, as an object (its JSON is the template deployment's template_content). */
+  /** The ARM template re-applied on every change (environment, deployment, endpoint with traffic). */
   readonly template: ArmTemplate;
+  /** The create-once ARM template of the bare endpoint (Terraform ignores changes to it). */
+  readonly endpointTemplate: ArmTemplate;
   /** The values passed to the template (jsonencode()d into the template deployment's parameters_content). */
   readonly templateParameterValues: OnlineDeploymentTemplateParameters;
 
@@ -352,10 +362,17 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
   readonly createdWorkspace?: MachineLearningWorkspace;
   /** Role assignments this construct made, by what they allow. */
   readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
-  /** The main resource: endpoint, environment, deployment and traffic. */
+  /** The main resource: environment, deployment, and the endpoint's traffic; re-applied on every change. */
   readonly templateDeployment: ResourceGroupTemplateDeployment;
   /** Where the weights come from (the blob path and what was created for it). */
   readonly weights: ModelWeightsConfig;
+  /** Creates the bare endpoint once; `lifecycle.ignore_changes = all`, so an update never re-applies it. */
+  readonly endpointTemplateDeployment: ResourceGroupTemplateDeployment;
+  /**
+   * The wait between this construct's role assignments and what uses them (the workspace, the endpoint); undefined
+   * when it made none.
+   */
+  readonly rolePropagation?: Sleep;
   readonly autoscaleSetting: MonitorAutoscaleSetting;
 
   /** The resource group (created or given). */
@@ -416,23 +433,26 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
     // A grant is made here when this construct created either side; between two existing resources it is the
     // platform team's to make.
     const identityCreated = this.createdEndpointIdentity !== undefined;
-    const endpointGrants: RoleAssignment[] = [];
     if (identityCreated || this.createdRegistry) {
-      endpointGrants.push(grant('EndpointAcrPull', this.registry.id, this.endpointIdentity.principalId, 'AcrPull'));
+      grant('EndpointAcrPull', this.registry.id, this.endpointIdentity.principalId, 'AcrPull');
     }
 
-    // Workspace and its dependencies.
+    // Workspace and its dependencies (the workspace itself waits for its identity's role assignments, below).
+    let workspaceDependencies:
+      | {
+          applicationInsights: ApplicationInsights;
+          keyVault: KeyVault;
+          storageAccount: StorageAccount;
+          workspaceIdentity: UserAssignedIdentity;
+        }
+      | undefined;
     if (props.workspace) {
-      this.workspaceId = props.workspace.id;
-      this.workspaceName = props.workspace.name;
       if (identityCreated && props.workspace.storageAccountId !== undefined) {
-        endpointGrants.push(
-          grant(
-            'EndpointStorageBlobDataReader',
-            props.workspace.storageAccountId,
-            this.endpointIdentity.principalId,
-            'Storage Blob Data Reader',
-          ),
+        grant(
+          'EndpointStorageBlobDataReader',
+          props.workspace.storageAccountId,
+          this.endpointIdentity.principalId,
+          'Storage Blob Data Reader',
         );
       }
     } else {
@@ -470,41 +490,29 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
       // service authentication": Contributor on each, Key Vault Administrator with RBAC vaults, Storage Blob Data
       // Contributor for data preview).
       const wsPrincipal = this.workspaceIdentity.principalId;
-      const workspaceGrants = [
-        grant('WorkspaceStorageContributor', this.storageAccount.id, wsPrincipal, 'Contributor'),
-        grant(
-          'WorkspaceStorageBlobDataContributor',
-          this.storageAccount.id,
-          wsPrincipal,
-          'Storage Blob Data Contributor',
-        ),
-        grant('WorkspaceKeyVaultContributor', this.keyVault.id, wsPrincipal, 'Contributor'),
-        grant('WorkspaceKeyVaultAdministrator', this.keyVault.id, wsPrincipal, 'Key Vault Administrator'),
-        grant('WorkspaceRegistryContributor', this.registry.id, wsPrincipal, 'Contributor'),
-        grant('WorkspaceAppInsightsContributor', this.applicationInsights.id, wsPrincipal, 'Contributor'),
-      ];
-      this.createdWorkspace = new MachineLearningWorkspace(this, 'Workspace', {
-        ...common,
-        name: resourceName(`${id}-ws`, { maxLength: 33 }),
-        applicationInsightsId: this.applicationInsights.id,
-        keyVaultId: this.keyVault.id,
-        storageAccountId: this.storageAccount.id,
-        containerRegistryId: this.registry.id,
-        identity: { type: 'UserAssigned', identityIds: [this.workspaceIdentity.id] },
-        primaryUserAssignedIdentity: this.workspaceIdentity.id,
-        publicNetworkAccessEnabled: true,
-        dependsOn: workspaceGrants,
-      });
-      this.workspaceId = this.createdWorkspace.id;
-      this.workspaceName = this.createdWorkspace.name;
-      endpointGrants.push(
-        grant(
-          'EndpointStorageBlobDataReader',
-          this.storageAccount.id,
-          this.endpointIdentity.principalId,
-          'Storage Blob Data Reader',
-        ),
+      grant('WorkspaceStorageContributor', this.storageAccount.id, wsPrincipal, 'Contributor');
+      grant(
+        'WorkspaceStorageBlobDataContributor',
+        this.storageAccount.id,
+        wsPrincipal,
+        'Storage Blob Data Contributor',
       );
+      grant('WorkspaceKeyVaultContributor', this.keyVault.id, wsPrincipal, 'Contributor');
+      grant('WorkspaceKeyVaultAdministrator', this.keyVault.id, wsPrincipal, 'Key Vault Administrator');
+      grant('WorkspaceRegistryContributor', this.registry.id, wsPrincipal, 'Contributor');
+      grant('WorkspaceAppInsightsContributor', this.applicationInsights.id, wsPrincipal, 'Contributor');
+      grant(
+        'EndpointStorageBlobDataReader',
+        this.storageAccount.id,
+        this.endpointIdentity.principalId,
+        'Storage Blob Data Reader',
+      );
+      workspaceDependencies = {
+        applicationInsights: this.applicationInsights,
+        keyVault: this.keyVault,
+        storageAccount: this.storageAccount,
+        workspaceIdentity: this.workspaceIdentity,
+      };
     }
     this.weights = (props.weights ?? ModelWeights.fromHuggingFace()).bind(this, {
       target: 'azure-blob',
@@ -521,23 +529,51 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
     // The workspace storage is already readable by the endpoint identity (above); another account needs its own
     // grant, made here when this construct created the identity.
     if (blob && identityCreated && !blob.inWorkspaceStorage) {
-      endpointGrants.push(
-        grant(
-          'EndpointWeightsBlobDataReader',
-          blob.storageAccountId,
-          this.endpointIdentity.principalId,
-          'Storage Blob Data Reader',
-        ),
+      grant(
+        'EndpointWeightsBlobDataReader',
+        blob.storageAccountId,
+        this.endpointIdentity.principalId,
+        'Storage Blob Data Reader',
       );
     }
     this.roleAssignments = grants.byKey;
+    // Every assignment takes up to 10 minutes to take effect: the workspace (which its identity's roles gate) and
+    // the endpoint (whose image pull and blob reads the endpoint identity's roles gate) wait for them.
+    this.rolePropagation = rolePropagationWait(this, grants.byKey);
+    if (props.workspace) {
+      this.workspaceId = props.workspace.id;
+      this.workspaceName = props.workspace.name;
+    } else if (workspaceDependencies) {
+      this.createdWorkspace = new MachineLearningWorkspace(this, 'Workspace', {
+        ...common,
+        name: resourceName(`${id}-ws`, { maxLength: 33 }),
+        applicationInsightsId: workspaceDependencies.applicationInsights.id,
+        keyVaultId: workspaceDependencies.keyVault.id,
+        storageAccountId: workspaceDependencies.storageAccount.id,
+        containerRegistryId: this.registry.id,
+        identity: { type: 'UserAssigned', identityIds: [workspaceDependencies.workspaceIdentity.id] },
+        primaryUserAssignedIdentity: workspaceDependencies.workspaceIdentity.id,
+        publicNetworkAccessEnabled: true,
+        dependsOn: this.rolePropagation ? [this.rolePropagation] : [],
+      });
+      this.workspaceId = this.createdWorkspace.id;
+      this.workspaceName = this.createdWorkspace.name;
+    } else {
+      throw new Error('unreachable: a workspace is either given or created');
+    }
 
     this.image = imageReference(this.registry, props);
 
     // Endpoint, environment, deployment and traffic.
-    this.template = onlineDeploymentTemplate({
+    const endpointSpec: OnlineEndpointSpec = {
       authMode: ARM_AUTH_MODES[this.authMode],
       publicNetworkAccess: props.publicNetworkAccess === false ? 'Disabled' : 'Enabled',
+      description: `pdfme form-field detector: ${this.deployment.baseModel}${
+        this.deployment.loraAdapter ? ` + ${this.deployment.loraAdapter}` : ''
+      } (${this.deployment.quantization})`,
+    };
+    this.template = onlineDeploymentTemplate({
+      ...endpointSpec,
       egressPublicNetworkAccess: props.egressPublicNetworkAccess === false ? 'Disabled' : 'Enabled',
       instanceType: this.deployment.instance.instanceType,
       port: CONTAINER_PORT,
@@ -554,9 +590,6 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
       },
       appInsightsEnabled: props.appInsightsEnabled ?? true,
       mountModel: blob !== undefined,
-      description: `pdfme form-field detector: ${this.deployment.baseModel}${
-        this.deployment.loraAdapter ? ` + ${this.deployment.loraAdapter}` : ''
-      } (${this.deployment.quantization})`,
     });
     this.templateParameterValues = {
       workspaceName: this.workspaceName,
@@ -571,11 +604,34 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
       tags,
       ...(blob ? { modelName: concat(this.endpointName, '-weights'), modelUri: blob.uri } : {}),
     };
-    const dependencies: ITerraformDependable[] = [
-      ...endpointGrants,
-      ...(this.weights.createdContainer ? [this.weights.createdContainer] : []),
-    ];
+    const dependencies: ITerraformDependable[] = [];
+    if (this.rolePropagation) dependencies.push(this.rolePropagation);
+    if (this.weights.createdContainer) dependencies.push(this.weights.createdContainer);
     if (this.createdWorkspace) dependencies.push(this.createdWorkspace);
+
+    // The bare endpoint, created once: Terraform ignores every later change to it, so no update PUTs the
+    // endpoint without traffic (the deployment template below PUTs it again with traffic, after the deployment).
+    const endpointValues: OnlineEndpointTemplateParameters = {
+      workspaceName: this.templateParameterValues.workspaceName,
+      location: this.templateParameterValues.location,
+      endpointName: this.templateParameterValues.endpointName,
+      endpointIdentityId: this.templateParameterValues.endpointIdentityId,
+      tags: this.templateParameterValues.tags,
+    };
+    this.endpointTemplate = onlineEndpointTemplate(endpointSpec);
+    this.endpointTemplateDeployment = new ResourceGroupTemplateDeployment(this, 'Endpoint', {
+      name: resourceName(`${id}-online-endpoint-create`, { maxLength: 64 }),
+      resourceGroupName: this.resourceGroup.name,
+      deploymentMode: 'Incremental',
+      templateContent: JSON.stringify(this.endpointTemplate, undefined, 2),
+      parametersContent: Fn.jsonencode(templateParameters(endpointValues)),
+      timeouts: { create: '30m', update: '30m', delete: '60m' },
+      ...tagged,
+      lifecycle: { ignoreChanges: 'all' },
+      dependsOn: dependencies,
+    });
+    dependencies.push(this.endpointTemplateDeployment);
+
     this.templateDeployment = new ResourceGroupTemplateDeployment(this, 'Resource', {
       name: resourceName(`${id}-online-endpoint`, { maxLength: 64 }),
       resourceGroupName: this.resourceGroup.name,
@@ -727,12 +783,7 @@ function validate(path: string, props: AzureMlDetectorEndpointProps): ResolvedPr
     ['scaleOutCooldown', scaling.scaleOutCooldownSeconds],
     ['scaleInCooldown', scaling.scaleInCooldownSeconds],
   ] as const) {
-    errors.check(
-      `scaling.${name}`,
-      seconds,
-      (s) => s >= AUTOSCALE_MIN_COOLDOWN_SECONDS && s % 60 === 0,
-      'use whole minutes, at least 1 (Azure Monitor autoscale cooldowns run from 1 minute to 1 week)',
-    );
+    if (errors.isKnown(seconds)) errors.rule(`scaling.${name}`, AZURE_AUTOSCALE_COOLDOWN, { seconds });
   }
 
   checkCommonProps(errors, props);

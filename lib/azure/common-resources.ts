@@ -1,4 +1,6 @@
-import { Fn, TerraformLocal, Token } from 'cdktf';
+import { Fn, TerraformLocal, TerraformProvider, TerraformStack, Token } from 'cdktf';
+import { TimeProvider } from '@cdktf/provider-time/lib/provider';
+import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
 import type { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
@@ -6,7 +8,14 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import type { Construct } from 'constructs';
-import { containerSourceTag, resourceName, type DurationLike, type ValidationErrors } from '../core';
+import {
+  AZURE_LIMITS,
+  containerSourceTag,
+  dockerBuildAndPushCommand,
+  resourceName,
+  type DurationLike,
+  type ValidationErrors,
+} from '../core';
 
 /**
  * What the Azure ML endpoint and the Container Apps service both create or take: resource group, registry,
@@ -123,6 +132,32 @@ export class RoleGrants {
   }
 }
 
+/** How long what uses a role assignment waits after it, as time_sleep's create_duration. */
+export const ROLE_PROPAGATION_WAIT = `${AZURE_LIMITS.roleAssignmentPropagationSeconds}s`;
+
+/**
+ * A `time_sleep` (construct id `RolePropagation`) of ROLE_PROPAGATION_WAIT after the given role assignments, for
+ * what uses them to depend on: Azure documents up to 10 minutes before an assignment takes effect, and an image
+ * pull that runs before it fails the first deploy (rule azure.role-assignment-propagation). The wait runs again
+ * only when an assignment is replaced. Undefined when there are no assignments (nothing to wait for).
+ *
+ * Adds the `time` provider to the stack unless it has one.
+ */
+export function rolePropagationWait(scope: Construct, assignments: Record<string, RoleAssignment>): Sleep | undefined {
+  const entries = Object.entries(assignments);
+  if (entries.length === 0) return undefined;
+  const stack = TerraformStack.of(scope);
+  const hasTimeProvider = stack.node
+    .findAll()
+    .some((c) => c instanceof TerraformProvider && c.terraformResourceType === 'time');
+  if (!hasTimeProvider) new TimeProvider(stack, 'TimeProvider');
+  return new Sleep(scope, 'RolePropagation', {
+    createDuration: ROLE_PROPAGATION_WAIT,
+    triggers: Object.fromEntries(entries.map(([key, assignment]) => [key, assignment.id])),
+    dependsOn: entries.map(([, assignment]) => assignment),
+  });
+}
+
 /** The given registry, or a new one (`Registry`) with the admin user off. */
 export function resolveRegistry(
   scope: Construct,
@@ -181,11 +216,7 @@ export function imageReference(registry: RegistryReference, props: CommonResourc
 
 /** Shell commands that build the image from inference-container/ (run from the repo root) and push it. */
 export function pushImageCommand(registry: RegistryReference, image: string): string {
-  return [
-    `az acr login --name ${registry.name}`,
-    `docker build --platform linux/amd64 -t ${image} inference-container`,
-    `docker push ${image}`,
-  ].join(' && ');
+  return `az acr login --name ${registry.name} && ${dockerBuildAndPushCommand(image)}`;
 }
 
 /** Records problems with the shared props: region name, image reference parts, log retention. */

@@ -13,6 +13,7 @@ import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { ResourceGroupTemplateDeployment } from '@cdktf/provider-azurerm/lib/resource-group-template-deployment';
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import type { Sleep } from '@cdktf/provider-time/lib/sleep';
 import type { Construct } from 'constructs';
 import {
   coldStartFor,
@@ -20,11 +21,13 @@ import {
   huggingFaceDownloadGiB,
   WEIGHTS_MOUNT_PATH,
   WEIGHTS_PLATFORM_LIMITS,
+  AZURE_LIMITS,
+  CONTAINER_APPS_GPU_REGION,
+  CONTAINER_APPS_MAX_REPLICAS,
+  CONTAINER_APPS_PROBE_RANGES,
   CONTAINER_PORT,
   CONTAINER_ROUTES,
   containerEnvironment,
-  isPositiveInteger,
-  onDemandRegionProblem,
   PLATFORM_LIMITS,
   resolveDeployment,
   resolveScaling,
@@ -57,6 +60,7 @@ import {
   resolveRegistry,
   resolveResourceGroup,
   RoleGrants,
+  rolePropagationWait,
   taggedWith,
   toSecondsOr,
   wholeSeconds,
@@ -97,17 +101,8 @@ export const CONTAINER_APPS_LIMITS: PlatformLimits = {
   maxRequestTimeoutReason: 'Container Apps ingress ends a request at about 240 s; 175 s leaves room for the answer',
 };
 
-/** Probe limits of azurerm_container_app 4.55 (and of the Container Apps API). */
-export const CONTAINER_APPS_PROBE_LIMITS = {
-  initialDelaySeconds: { min: 0, max: 60 },
-  periodSeconds: { min: 1, max: 240 },
-  timeoutSeconds: { min: 1, max: 240 },
-  failureThreshold: { min: 1, max: 30 },
-  successThreshold: { min: 1, max: 10 },
-} as const;
-
-/** Container Apps lets an app run at most 1000 replicas. */
-export const CONTAINER_APPS_MAX_REPLICAS = 1000;
+/** Probe limits of azurerm_container_app 4.55 (rule container-apps.probe-ranges). */
+export const CONTAINER_APPS_PROBE_LIMITS = AZURE_LIMITS.containerAppsProbe;
 
 /** An existing Container Apps environment that already has a serverless GPU workload profile. */
 export interface ContainerAppsEnvironmentReference {
@@ -301,6 +296,8 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
   readonly environmentDeployment?: ResourceGroupTemplateDeployment;
   /** Role assignments this construct made, by what they allow. */
   readonly roleAssignments: Readonly<Record<string, RoleAssignment>>;
+  /** The wait between the AcrPull assignment and the first image pull; undefined when no assignment is made here. */
+  readonly rolePropagation?: Sleep;
   /** The main resource. */
   readonly containerApp: ContainerApp;
   /** Where the weights come from (share, account, and what was created for them). */
@@ -351,11 +348,12 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
     const grants = new RoleGrants(this, id);
     // Made here when this construct created either side; between two existing resources it is the platform
     // team's to make.
-    const pullGrant =
-      this.createdEndpointIdentity || this.createdRegistry
-        ? grants.grant('EndpointAcrPull', this.registry.id, this.endpointIdentity.principalId, 'AcrPull')
-        : undefined;
+    if (this.createdEndpointIdentity || this.createdRegistry) {
+      grants.grant('EndpointAcrPull', this.registry.id, this.endpointIdentity.principalId, 'AcrPull');
+    }
     this.roleAssignments = grants.byKey;
+    // AcrPull takes up to 10 minutes to take effect: the first revision's image pull waits for it.
+    this.rolePropagation = rolePropagationWait(this, grants.byKey);
 
     if (props.containerAppsEnvironment) {
       this.environmentId = props.containerAppsEnvironment.id;
@@ -420,7 +418,7 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
     const env = containerEnvironment(this.deployment, this.weights.source);
     const port = CONTAINER_PORT;
     const dependencies: ITerraformDependable[] = [
-      ...(pullGrant ? [pullGrant] : []),
+      ...(this.rolePropagation ? [this.rolePropagation] : []),
       ...(this.environmentDeployment ? [this.environmentDeployment] : []),
       ...(this.weightsEnvironmentStorage ? [this.weightsEnvironmentStorage] : []),
     ];
@@ -548,12 +546,9 @@ function validate(path: string, props: ContainerAppsGpuDetectorServiceProps): Re
     { maxConcurrency: deployment.maxConcurrency, allowZero: true },
     errors,
   );
-  errors.check(
-    'scaling.maxCapacity',
-    props.scaling?.maxCapacity,
-    (n) => n <= CONTAINER_APPS_MAX_REPLICAS,
-    `use at most ${CONTAINER_APPS_MAX_REPLICAS} (the Container Apps replica limit); GPU quota is usually far lower`,
-  );
+  if (props.scaling?.maxCapacity !== undefined && errors.isKnown(props.scaling.maxCapacity)) {
+    errors.rule('scaling.maxCapacity', CONTAINER_APPS_MAX_REPLICAS, { maxReplicas: props.scaling.maxCapacity });
+  }
   if (props.scaling?.scaleOutCooldown !== undefined) {
     errors.add(
       'scaling.scaleOutCooldown',
@@ -563,10 +558,7 @@ function validate(path: string, props: ContainerAppsGpuDetectorServiceProps): Re
   }
 
   checkCommonProps(errors, props);
-  if (errors.isKnown(props.location)) {
-    const regionProblem = onDemandRegionProblem('containerAppsGpu', props.location);
-    if (regionProblem) errors.add('location', props.location, regionProblem);
-  }
+  if (errors.isKnown(props.location)) errors.rule('location', CONTAINER_APPS_GPU_REGION, { region: props.location });
   errors.check(
     'serviceName',
     props.serviceName,
@@ -692,36 +684,20 @@ function probeSeconds(
     successThreshold: o.successThreshold ?? defaults.successThreshold ?? 1,
     failureThreshold: o.failureThreshold ?? defaults.failureThreshold,
   };
-  const within = (range: { min: number; max: number }) => (n: number) =>
-    Number.isInteger(n) && n >= range.min && n <= range.max;
-  const text = (range: { min: number; max: number }, unit: string) =>
-    `use ${range.min} to ${range.max}${unit} (the Container Apps limit)`;
-  errors.check(
-    `${prop}.initialDelay`,
-    toSecondsOr(o.initialDelay),
-    within(limits.initialDelaySeconds),
-    `${text(limits.initialDelaySeconds, ' s')}; the startup probe already waits for the model load`,
-  );
-  errors.check(`${prop}.period`, toSecondsOr(o.period), within(limits.periodSeconds), text(limits.periodSeconds, ' s'));
+  // The ranges Container Apps takes, for the values given (defaults are within them).
+  errors.rule(prop, CONTAINER_APPS_PROBE_RANGES, {
+    probe: prop,
+    initialDelaySeconds: toSecondsOr(o.initialDelay),
+    periodSeconds: toSecondsOr(o.period),
+    failureThreshold: o.failureThreshold,
+    successThreshold: prop === 'readinessProbe' ? o.successThreshold : undefined,
+  });
   errors.check(
     `${prop}.timeout`,
     result.timeout,
-    (s) => within(limits.timeoutSeconds)(s) && s <= result.period,
+    (s) =>
+      Number.isInteger(s) && s >= limits.timeoutSeconds.min && s <= limits.timeoutSeconds.max && s <= result.period,
     `use 1 second up to the period (${result.period}s)`,
   );
-  errors.check(
-    `${prop}.failureThreshold`,
-    o.failureThreshold,
-    (n) => isPositiveInteger(n) && within(limits.failureThreshold)(n),
-    text(limits.failureThreshold, ''),
-  );
-  if (prop === 'readinessProbe') {
-    errors.check(
-      `${prop}.successThreshold`,
-      o.successThreshold,
-      within(limits.successThreshold),
-      text(limits.successThreshold, ''),
-    );
-  }
   return result;
 }

@@ -41,6 +41,32 @@ export interface DeploymentSummary {
   readonly coldStart: string;
   /** Where the weights come from, and how to stage them into a store. */
   readonly weights?: WeightsSummary;
+  /**
+   * The longest a new instance may take to start before the platform stops it, seconds (Cloud Run: startup probe
+   * initial delay + failure threshold × period, at most 480 s). Absent where the platform waits as long as asked.
+   */
+  readonly startWindowSeconds?: number;
+  /** What to know before deploying, e.g. an estimated cold start longer than the start window. */
+  readonly warnings?: readonly string[];
+}
+
+/** A platform's start window and the cold start estimated against it. */
+export interface StartWindow {
+  readonly seconds: number;
+  /** The estimate a new instance is compared with (also for scale-out when instances stay warm). */
+  readonly coldStart: ColdStart;
+  /** What to change when the estimate exceeds the window. */
+  readonly remedy: string;
+}
+
+/** The warning when the estimated cold start can run past the start window, else undefined. */
+export function startWindowWarning(window: StartWindow): string | undefined {
+  if (window.coldStart.maxMinutes * 60 <= window.seconds) return undefined;
+  return (
+    `the estimated cold start (${window.coldStart.minMinutes}–${window.coldStart.maxMinutes} min: ` +
+    `${window.coldStart.reason}) can exceed the ${window.seconds} s start window, after which the platform stops ` +
+    `the instance and starts another; ${window.remedy}`
+  );
 }
 
 export function summarizeDeployment(args: {
@@ -53,6 +79,8 @@ export function summarizeDeployment(args: {
   readonly coldStart?: ColdStart;
   /** Where the weights come from. */
   readonly weights?: WeightsSource;
+  /** Where the platform stops an instance that has not started in time: the window and the estimate against it. */
+  readonly startWindow?: StartWindow;
 }): DeploymentSummary {
   const { deployment, scaling } = args;
   const instance = deployment.instance;
@@ -77,7 +105,13 @@ export function summarizeDeployment(args: {
     priceAsOf: instance.price.asOf,
     coldStart: describeColdStart(args.mode === 'on-demand' ? args.coldStart : undefined),
     ...(args.weights ? { weights: summarizeWeights(args.weights, deployment) } : {}),
+    ...(args.startWindow ? startWindowFields(args.startWindow) : {}),
   };
+}
+
+function startWindowFields(window: StartWindow): Pick<DeploymentSummary, 'startWindowSeconds' | 'warnings'> {
+  const warning = startWindowWarning(window);
+  return { startWindowSeconds: window.seconds, ...(warning ? { warnings: [warning] } : {}) };
 }
 
 /**
@@ -175,6 +209,10 @@ export function formatSummaries(summaries: readonly DeploymentSummary[], busyHou
         ...(s.weights?.stagingCommands ?? []).map(
           (command, i) => `    ${i === 0 ? 'stage with   ' : '             '} ${command}`,
         ),
+        ...(s.startWindowSeconds === undefined
+          ? []
+          : [`    start window  ${s.startWindowSeconds} s (an instance not ready by then is stopped)`]),
+        ...(s.warnings ?? []).map((w) => `    ⚠ ${w}`),
       ].join('\n');
     })
     .join('\n\n');

@@ -1,16 +1,14 @@
 import { DEFAULTS, defaultConcurrencyForGpuMemory } from '../../inference-container/src/contract';
 import type { Cloud, GpuInstance } from './gpu-catalog';
 import { DEFAULT_MODEL_PROFILE, isModelProfileName, MODEL_PROFILES, type ModelProfile } from './model-profiles';
-import {
-  DEFAULT_QUANTIZATION,
-  isQuantization,
-  QUANTIZATIONS,
-  quantizationProblem,
-  type Quantization,
-} from './quantization';
-import { estimateSizing, sizingProblem, type SizingResult } from './sizing';
+import { DEFAULT_QUANTIZATION, isQuantization, QUANTIZATIONS, type Quantization } from './quantization';
+import { estimateSizing, type SizingResult } from './sizing';
 import type { DurationLike } from './duration';
 import type { ValidationErrors } from './validation';
+import { AZURE_LIMITS, AZURE_ML_REQUEST_TIMEOUT } from './platform-rules/azure';
+import { VERTEX_INFERENCE_TIMEOUT, VERTEX_LIMITS } from './platform-rules/gcp';
+import { SAGEMAKER_INVOCATION_TIMEOUT, SAGEMAKER_LIMITS } from './platform-rules/sagemaker';
+import { VLLM_GPU_MEMORY_FIT, VLLM_QUANTIZATION_GPU } from './platform-rules/vllm';
 
 /** What model a deployment serves and how vLLM runs it: the same props on every cloud. */
 export interface DetectorModelOptions {
@@ -73,34 +71,47 @@ export interface DetectorModelOptions {
   readonly environment?: Record<string, string>;
 }
 
-/** What the serving platform allows. */
+/** What the platform allows a request; the limit is the container's deadline, under the platform's own. */
 export interface PlatformLimits {
   readonly name: string;
   readonly defaultRequestTimeoutMs: number;
   readonly maxRequestTimeoutMs: number;
-  /** Why the maximum is what it is, for the error message. */
+  /** Why the maximum is what it is, for the error message (with the platform rule it comes from). */
   readonly maxRequestTimeoutReason: string;
+  /** Id of the platform rule on the request limit (lib/core/platform-rules); preflight checks it on the output. */
+  readonly requestTimeoutRule?: string;
 }
+
+/** Headroom between the container's deadline and Azure ML's request_timeout_ms, so the container answers first. */
+export const AZURE_ML_TIMEOUT_HEADROOM_MS = 5_000;
 
 export const PLATFORM_LIMITS = {
   sagemaker: {
     name: 'SageMaker real-time inference',
     defaultRequestTimeoutMs: DEFAULTS.requestTimeoutMsSageMaker,
-    maxRequestTimeoutMs: 59_000,
-    maxRequestTimeoutReason: 'SageMaker ends every invocation at 60 s',
+    maxRequestTimeoutMs: (SAGEMAKER_LIMITS.invocationTimeoutSeconds - 1) * 1000,
+    maxRequestTimeoutReason:
+      `SageMaker ends every invocation at ${SAGEMAKER_LIMITS.invocationTimeoutSeconds} s ` +
+      `[${SAGEMAKER_INVOCATION_TIMEOUT.id}]`,
+    requestTimeoutRule: SAGEMAKER_INVOCATION_TIMEOUT.id,
   },
   vertex: {
     name: 'Vertex AI dedicated endpoint',
     defaultRequestTimeoutMs: DEFAULTS.requestTimeoutMs,
-    maxRequestTimeoutMs: 590_000,
-    maxRequestTimeoutReason: 'dedicated endpoints time out at 600 s by default',
+    maxRequestTimeoutMs: (VERTEX_LIMITS.inferenceTimeoutSeconds - 10) * 1000,
+    maxRequestTimeoutReason:
+      `dedicated endpoints time out at ${VERTEX_LIMITS.inferenceTimeoutSeconds} s by default ` +
+      `[${VERTEX_INFERENCE_TIMEOUT.id}]`,
+    requestTimeoutRule: VERTEX_INFERENCE_TIMEOUT.id,
   },
   azureMl: {
     name: 'Azure ML managed online endpoint',
     defaultRequestTimeoutMs: DEFAULTS.requestTimeoutMs,
-    maxRequestTimeoutMs: 175_000,
+    maxRequestTimeoutMs: AZURE_LIMITS.azureMlMaxRequestTimeoutMs - AZURE_ML_TIMEOUT_HEADROOM_MS,
     maxRequestTimeoutReason:
-      'Azure ML allows request_timeout_ms up to 180 s, and the endpoint must outlast the container',
+      `Azure ML allows request_timeout_ms up to ${AZURE_LIMITS.azureMlMaxRequestTimeoutMs / 1000} s, and the ` +
+      `endpoint must outlast the container [${AZURE_ML_REQUEST_TIMEOUT.id}]`,
+    requestTimeoutRule: AZURE_ML_REQUEST_TIMEOUT.id,
   },
 } as const satisfies Record<string, PlatformLimits>;
 
@@ -151,8 +162,7 @@ export function resolveDeployment(
     errors.add('quantization', requestedQuantization, `use one of ${QUANTIZATIONS.join(', ')}`);
   }
   const quantization = isQuantization(requestedQuantization) ? requestedQuantization : DEFAULT_QUANTIZATION;
-  const gpuProblem = quantizationProblem(quantization, instance.gpu);
-  if (gpuProblem) errors.add('quantization', quantization, gpuProblem);
+  errors.rule('quantization', VLLM_QUANTIZATION_GPU, { quantization, gpu: instance.gpu });
 
   const maxModelLength = o.maxModelLength ?? DEFAULTS.maxModelLen;
   const maxNewTokens = o.maxNewTokens ?? DEFAULTS.maxNewTokens;
@@ -185,10 +195,7 @@ export function resolveDeployment(
   const sizingInput = { model, quantization, instance, maxModelLength, gpuMemoryUtilization };
   const sizing = estimateSizing(sizingInput);
   // A bad number is already reported above; sizing with it would only add noise.
-  if (errors.count === 0) {
-    const problem = sizingProblem(sizingInput);
-    if (problem) errors.add(instanceProp, instance.instanceType, problem);
-  }
+  if (errors.count === 0) errors.rule(instanceProp, VLLM_GPU_MEMORY_FIT, sizingInput);
 
   const maxConcurrency =
     o.maxConcurrency ??

@@ -10,9 +10,12 @@ export * from './deployment-mode';
 export * from './deployment-summary';
 export * from './duration';
 export * from './gpu-catalog';
+export * from './image-build';
+export * from './image-record';
 export * from './model-profiles';
 export * from './naming';
 export * from './on-demand';
+export * from './platform-rules';
 export * from './quantization';
 export * from './scaling';
 export * from './sizing';
@@ -20,6 +23,7 @@ export * from './validation';
 export * from './weights';
 export {
   CONTAINER_PORT,
+  VLLM_IMAGE,
   DEFAULTS as CONTAINER_DEFAULTS,
   ENV as CONTAINER_ENV,
   ROUTES as CONTAINER_ROUTES,

@@ -1,4 +1,6 @@
 import { GPUS, type GpuInstance, type HourlyPrice } from './gpu-catalog';
+import { CONTAINER_APPS_GPU_REGION } from './platform-rules/azure';
+import { CLOUD_RUN_GPU_LIMITS, CLOUD_RUN_GPU_REGION } from './platform-rules/gcp';
 
 /** How long a request waits when the service has scaled to zero, and why. */
 export interface ColdStart {
@@ -30,18 +32,11 @@ export const COLD_STARTS = {
 // ---------------------------------------------------------------------------------------------------------------
 // GCP Cloud Run with one NVIDIA L4 per instance (instance-based billing: billed while an instance exists)
 
-/** Cloud Run requires at least 4 vCPU and 16 GiB with an L4 (https://cloud.google.com/run/docs/configuring/services/gpu). */
-export const CLOUD_RUN_GPU_MINIMUM = { cpu: 4, memoryGiB: 16 } as const;
-
-/** Regions that offer Cloud Run L4 GPUs (same page; some by invitation only). */
-export const CLOUD_RUN_GPU_REGIONS = [
-  'us-central1',
-  'us-east4',
-  'europe-west1',
-  'europe-west4',
-  'asia-southeast1',
-  'asia-south1',
-] as const;
+/** Cloud Run requires at least 4 vCPU and 16 GiB with an L4 (rule cloud-run.gpu-cpu-memory). */
+export const CLOUD_RUN_GPU_MINIMUM = {
+  cpu: CLOUD_RUN_GPU_LIMITS.minCpu,
+  memoryGiB: CLOUD_RUN_GPU_LIMITS.minMemoryGiB,
+} as const;
 
 const CLOUD_RUN_RATES = {
   gpuPerHour: 0.672,
@@ -81,9 +76,6 @@ export function cloudRunGpuInstance(cpu: number, memoryGiB: number): GpuInstance
 
 export type ContainerAppsGpuProfile = 'Consumption-GPU-NC8as-T4' | 'Consumption-GPU-NC24-A100';
 
-/** Regions the serverless GPU docs list (articles/container-apps/gpu-serverless-overview.md; recheck, it grows). */
-export const CONTAINER_APPS_GPU_REGIONS = ['westus3', 'australiaeast', 'swedencentral'] as const;
-
 const ACA_PRICE_SOURCE =
   'https://azure.microsoft.com/pricing/details/container-apps/ (serverless GPU, estimate: list price not verified here)';
 
@@ -114,8 +106,6 @@ export const CONTAINER_APPS_GPU_PROFILES: Readonly<Record<ContainerAppsGpuProfil
 
 /** Where a region is known not to offer an on-demand GPU service: the message to show, else undefined. */
 export function onDemandRegionProblem(service: 'cloudRunGpu' | 'containerAppsGpu', region: string): string | undefined {
-  const regions: readonly string[] = service === 'cloudRunGpu' ? CLOUD_RUN_GPU_REGIONS : CONTAINER_APPS_GPU_REGIONS;
-  if (regions.includes(region)) return undefined;
-  const what = service === 'cloudRunGpu' ? 'Cloud Run L4 GPUs' : 'Container Apps serverless GPUs';
-  return `${what} are offered in ${regions.join(', ')} (per the catalog); pick one of those regions`;
+  const rule = service === 'cloudRunGpu' ? CLOUD_RUN_GPU_REGION : CONTAINER_APPS_GPU_REGION;
+  return rule.check({ region })[0]?.fix;
 }

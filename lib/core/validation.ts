@@ -35,6 +35,13 @@ export function formatProblem(problem: ValidationProblem): string {
   return `${problem.prop}: got ${problem.value}; ${problem.fix}`;
 }
 
+/** What `ValidationErrors.rule` needs of a platform rule (lib/core/platform-rules). */
+export interface CheckedRule<I> {
+  readonly id: string;
+  readonly source: string;
+  check(input: I): readonly { readonly value: string | number; readonly fix: string; readonly at?: string }[];
+}
+
 /**
  * Collects every problem with a construct's props, then throws once with all of them, each naming the prop,
  * the value received and what to send instead. Values that are unresolved tokens are skipped: they are only
@@ -67,6 +74,23 @@ export class ValidationErrors {
   /** Records a problem: `prop` got `value`; `fix` says what to send instead. */
   add(prop: string, value: unknown, fix: string): this {
     this.found.push({ prop, value: describeValue(value), fix });
+    return this;
+  }
+
+  /**
+   * Records every violation of a platform rule by `input` under `prop` (or `prop.<at>` for a part of it; just `<at>`
+   * when `prop` is empty, for rules whose parts are separate props), naming the
+   * rule and its source after the fix (the value is quoted as `add` quotes a string). Callers pass known values
+   * only (skip tokens before calling).
+   */
+  rule<I>(prop: string, rule: CheckedRule<I>, input: I): this {
+    for (const v of rule.check(input)) {
+      this.found.push({
+        prop: v.at === undefined ? prop : prop === '' ? v.at : `${prop}.${v.at}`,
+        value: describeValue(v.value),
+        fix: `${v.fix} [${rule.id}: ${rule.source}]`,
+      });
+    }
     return this;
   }
 

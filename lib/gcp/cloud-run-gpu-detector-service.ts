@@ -6,7 +6,15 @@ import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account'
 import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  CLOUD_RUN_GPU_MINIMUM,
+  CLOUD_RUN_DRIVER_RUNS_IMAGE,
+  CLOUD_RUN_GPU_LIMITS,
+  CLOUD_RUN_GPU_REGION,
+  CLOUD_RUN_GPU_RESOURCES,
+  CLOUD_RUN_L4_DRIVER,
+  CLOUD_RUN_PROBE_TIMEOUT,
+  CLOUD_RUN_REQUEST_TIMEOUT,
+  CLOUD_RUN_STARTUP_INITIAL_DELAY,
+  CLOUD_RUN_STARTUP_WINDOW,
   cloudRunGpuInstance,
   CONTAINER_DEFAULTS,
   CONTAINER_PORT,
@@ -14,13 +22,16 @@ import {
   coldStartFor,
   huggingFaceDownloadGiB,
   containerEnvironment,
-  onDemandRegionProblem,
   WEIGHTS_MOUNT_PATH,
   WEIGHTS_PLATFORM_LIMITS,
+  cudaVersionProblem,
+  IMAGE_METADATA_KEY,
+  PINNED_IMAGE_CUDA,
   resolveDeployment,
   resolveScaling,
   resourceName,
   SCALING_DEFAULTS,
+  startWindowWarning,
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
@@ -28,6 +39,8 @@ import {
   type DetectorDeployment,
   type DetectorModelOptions,
   type DurationLike,
+  type StartWindow,
+  type ImageRecord,
   type PlatformLimits,
   type ScalingOptions,
   type ScalingSpec,
@@ -55,23 +68,8 @@ const INGRESS_VALUES: readonly CloudRunIngress[] = [
 /** GPUs the catalog knows for Cloud Run services. */
 export type CloudRunGpuAccelerator = 'nvidia-l4';
 
-/** Cloud Run's limits for a GPU service, with their sources. */
-export const CLOUD_RUN_GPU_LIMITS = {
-  /** https://cloud.google.com/run/docs/configuring/services/cpu: whole vCPUs above 1, at most 8; 4 is the GPU minimum. */
-  cpuValues: [4, 6, 8],
-  /** https://cloud.google.com/run/docs/configuring/services/memory-limits: at most 32 GiB. */
-  maxMemoryGiB: 32,
-  /** Same page: more than 16 GiB needs ≥ 6 vCPU, more than 24 GiB needs 8. */
-  minCpuForMemory: (memoryGiB: number): number => (memoryGiB > 24 ? 8 : memoryGiB > 16 ? 6 : 4),
-  /**
-   * Startup probe (Cloud Run v2 Probe reference; healthchecks page): initial delay ≤ 240 s, and the probe must
-   * succeed within failure threshold × period ≤ 240 s after that. So the longest start Cloud Run waits for is 480 s.
-   */
-  maxStartupInitialDelaySeconds: 240,
-  maxStartupProbeWindowSeconds: 240,
-  /** https://cloud.google.com/run/docs/configuring/request-timeout: up to 60 minutes. */
-  maxRequestTimeoutSeconds: 3600,
-} as const;
+/** Cloud Run's limits for a GPU service (the rules and their sources are in lib/core/platform-rules/gcp.ts). */
+export { CLOUD_RUN_GPU_LIMITS };
 
 /** The name of the Cloud Storage volume that holds the weights. */
 const WEIGHTS_VOLUME = 'model-weights';
@@ -86,13 +84,15 @@ export const CLOUD_RUN_PLATFORM_LIMITS: PlatformLimits = {
   maxRequestTimeoutMs: (CLOUD_RUN_GPU_LIMITS.maxRequestTimeoutSeconds - REQUEST_TIMEOUT_MARGIN_SECONDS) * 1000,
   maxRequestTimeoutReason:
     `Cloud Run ends a request after at most ${CLOUD_RUN_GPU_LIMITS.maxRequestTimeoutSeconds} s, and the service ` +
-    `timeout is the container's deadline + ${REQUEST_TIMEOUT_MARGIN_SECONDS} s`,
+    `timeout is the container's deadline + ${REQUEST_TIMEOUT_MARGIN_SECONDS} s [${CLOUD_RUN_REQUEST_TIMEOUT.id}]`,
+  requestTimeoutRule: CLOUD_RUN_REQUEST_TIMEOUT.id,
 };
 
 const DEFAULT_CPU = 8;
 const DEFAULT_MEMORY_GIB = 32;
 const STARTUP_PROBE_PERIOD_SECONDS = 10;
 const STARTUP_PROBE_TIMEOUT_SECONDS = 5;
+const LIVENESS_PROBE = { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 } as const;
 const DEFAULT_STARTUP_TIMEOUT_SECONDS =
   CLOUD_RUN_GPU_LIMITS.maxStartupInitialDelaySeconds + CLOUD_RUN_GPU_LIMITS.maxStartupProbeWindowSeconds;
 const MIN_STARTUP_TIMEOUT_SECONDS = 60;
@@ -145,6 +145,13 @@ export interface CloudRunGpuDetectorServiceProps extends DetectorModelOptions, G
    * @default 8 minutes
    */
   readonly startupTimeout?: DurationLike;
+  /**
+   * The CUDA version of `image` (`major.minor`): Cloud Run's L4 driver (535, CUDA 12.2) runs CUDA 12.x images by
+   * minor-version compatibility, and a CUDA 13 image only with CUDA's forward-compatibility package (vLLM's image
+   * leaves it off), so a CUDA 13 image is refused.
+   * @default 12.9 for the image built from inference-container/; for an `image` you pass, unknown (not checked)
+   */
+  readonly imageCudaVersion?: string;
   /**
    * Who may reach the service over the network. Callers still need `roles/run.invoker`.
    * @default 'INGRESS_TRAFFIC_ALL' (reachable from anywhere, IAM-authenticated)
@@ -400,20 +407,24 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
     });
     const store = this.weights.source.kind === 'store' ? this.weights : undefined;
     const coldStart = coldStartFor('cloudRunGpu', this.weights.source);
-    const window = WEIGHTS_PLATFORM_LIMITS.cloudRunStartWindowSeconds;
-    if (this.weights.source.kind === 'huggingface' && coldStart.maxMinutes * 60 > window) {
-      // A warning, not a refusal: the estimate rests on an unverified download rate, and the user chose Hugging Face.
-      Annotations.of(this).addWarning(
-        `weights from Hugging Face: a cold start is estimated at ${coldStart.minMinutes}–${coldStart.maxMinutes} ` +
-          `min (~${huggingFaceDownloadGiB(this.deployment).toFixed(0)} GiB downloaded, then quantized), beyond ` +
-          `Cloud Run's ${window} s start window (${WEIGHTS_PLATFORM_LIMITS.cloudRunStartWindowSource}); a revision ` +
-          'that misses it never becomes ready. Stage the weights in Cloud Storage instead: ' +
-          'weights: ModelWeights.fromNewStore() (the default) or ModelWeights.fromCloudStorage(...)',
-      );
-    }
 
     this.requestTimeoutSeconds = Math.ceil(this.deployment.requestTimeoutMs / 1000) + REQUEST_TIMEOUT_MARGIN_SECONDS;
-    const startup = startupProbeTiming(resolved.startupTimeoutSeconds);
+    const startup = resolved.startupProbe;
+    // The longest Cloud Run waits for an instance to start, against the cold start the weights source implies. From
+    // Hugging Face it is a warning, not a refusal: the estimate rests on an unverified download rate, and the user
+    // chose Hugging Face.
+    const startWindow: StartWindow = {
+      seconds: startup.initialDelaySeconds + startup.failureThreshold * STARTUP_PROBE_PERIOD_SECONDS,
+      coldStart,
+      remedy:
+        this.weights.source.kind === 'huggingface'
+          ? `~${huggingFaceDownloadGiB(this.deployment).toFixed(0)} GiB are downloaded, then quantized, at every ` +
+            'start: stage the weights in Cloud Storage instead — weights: ModelWeights.fromNewStore() (the ' +
+            'default) or ModelWeights.fromCloudStorage(...)'
+          : 'use the always-on Vertex AI mode, or a smaller model',
+    };
+    const startWindowProblem = startWindowWarning(startWindow);
+    if (startWindowProblem) Annotations.of(this).addWarning(startWindowProblem);
     this.service = new CloudRunV2Service(this, 'Resource', {
       project: this.project,
       location: this.region,
@@ -481,9 +492,7 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
             // After start-up, restart only an instance whose controller stopped answering.
             livenessProbe: {
               httpGet: { path: CONTAINER_ROUTES.azureLiveness, port: CONTAINER_PORT },
-              periodSeconds: 30,
-              timeoutSeconds: 5,
-              failureThreshold: 3,
+              ...LIVENESS_PROBE,
             },
           },
         ],
@@ -508,8 +517,10 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
       // With warm instances there is no wait from zero; scale-out beyond them still starts cold.
       coldStart: this.scaling.minCapacity === 0 ? coldStart : undefined,
       weights: this.weights.source,
+      startWindow,
     });
     this.service.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
+    if (resolved.imageRecord) this.service.addOverride(`//.${IMAGE_METADATA_KEY}`, resolved.imageRecord);
 
     for (const member of props.invokers ?? []) this.grantInvoke(member);
   }
@@ -546,13 +557,15 @@ interface ResolvedProps {
   readonly memoryGiB: number;
   readonly scaleToZero: boolean;
   readonly startupTimeoutSeconds: number;
+  readonly startupProbe: { readonly initialDelaySeconds: number; readonly failureThreshold: number };
+  /** The image's CUDA as the synthesized output records it; undefined when unknown. */
+  readonly imageRecord?: ImageRecord;
 }
 
 /** The props' own rules (the model and scaling rules are core's); records every problem. */
 function validate(props: CloudRunGpuDetectorServiceProps, errors: ValidationErrors): ResolvedProps {
   if (props.region && !Token.isUnresolved(props.region)) {
-    const problem = onDemandRegionProblem('cloudRunGpu', props.region);
-    if (problem) errors.add('region', props.region, problem);
+    errors.rule('region', CLOUD_RUN_GPU_REGION, { region: props.region });
   }
   errors.check(
     'serviceName',
@@ -569,34 +582,8 @@ function validate(props: CloudRunGpuDetectorServiceProps, errors: ValidationErro
 
   const cpu = props.cpu ?? DEFAULT_CPU;
   const memoryGiB = props.memoryGiB ?? DEFAULT_MEMORY_GIB;
-  errors.check(
-    'cpu',
-    props.cpu,
-    (n) => (CLOUD_RUN_GPU_LIMITS.cpuValues as readonly number[]).includes(n),
-    `use ${CLOUD_RUN_GPU_LIMITS.cpuValues.join(', ')}: Cloud Run requires at least ${CLOUD_RUN_GPU_MINIMUM.cpu} vCPU ` +
-      'with a GPU and allows at most 8',
-  );
-  errors.check(
-    'memoryGiB',
-    props.memoryGiB,
-    (n) => Number.isInteger(n) && n >= CLOUD_RUN_GPU_MINIMUM.memoryGiB && n <= CLOUD_RUN_GPU_LIMITS.maxMemoryGiB,
-    `use a whole number of GiB from ${CLOUD_RUN_GPU_MINIMUM.memoryGiB} (Cloud Run's minimum with a GPU) to ` +
-      `${CLOUD_RUN_GPU_LIMITS.maxMemoryGiB}`,
-  );
-  if (
-    errors.isKnown(cpu) &&
-    errors.isKnown(memoryGiB) &&
-    Number.isInteger(memoryGiB) &&
-    memoryGiB <= CLOUD_RUN_GPU_LIMITS.maxMemoryGiB &&
-    (CLOUD_RUN_GPU_LIMITS.cpuValues as readonly number[]).includes(cpu) &&
-    cpu < CLOUD_RUN_GPU_LIMITS.minCpuForMemory(memoryGiB)
-  ) {
-    errors.add(
-      'cpu',
-      cpu,
-      `Cloud Run needs at least ${CLOUD_RUN_GPU_LIMITS.minCpuForMemory(memoryGiB)} vCPU for ${memoryGiB} GiB ` +
-        '(more than 16 GiB needs 6, more than 24 GiB needs 8): raise cpu or lower memoryGiB',
-    );
+  if (errors.isKnown(cpu) && errors.isKnown(memoryGiB)) {
+    errors.rule('', CLOUD_RUN_GPU_RESOURCES, { cpu, memoryGiB });
   }
 
   const scaleToZero = props.scaleToZero ?? true;
@@ -632,21 +619,57 @@ function validate(props: CloudRunGpuDetectorServiceProps, errors: ValidationErro
     }
   }
 
-  let startupTimeoutSeconds = DEFAULT_STARTUP_TIMEOUT_SECONDS;
-  if (props.startupTimeout !== undefined) {
-    startupTimeoutSeconds = props.startupTimeout.toSeconds();
-    errors.check(
-      'startupTimeout',
-      props.startupTimeout,
-      () =>
-        Number.isInteger(startupTimeoutSeconds) &&
-        startupTimeoutSeconds >= MIN_STARTUP_TIMEOUT_SECONDS &&
-        startupTimeoutSeconds <= DEFAULT_STARTUP_TIMEOUT_SECONDS,
-      `use ${MIN_STARTUP_TIMEOUT_SECONDS} s to ${DEFAULT_STARTUP_TIMEOUT_SECONDS / 60} minutes: Cloud Run's startup ` +
-        `probe allows at most ${CLOUD_RUN_GPU_LIMITS.maxStartupInitialDelaySeconds} s of initial delay plus ` +
-        `${CLOUD_RUN_GPU_LIMITS.maxStartupProbeWindowSeconds} s of probing. For a slower load, bake the weights ` +
-        'into the image (baseModel: a local directory) or use the always-on Vertex AI mode',
-    );
+  const startupTimeoutSeconds = errors.wholeSeconds(
+    'startupTimeout',
+    props.startupTimeout,
+    DEFAULT_STARTUP_TIMEOUT_SECONDS,
+  );
+  errors.check(
+    'startupTimeout',
+    props.startupTimeout,
+    () =>
+      !errors.isKnown(startupTimeoutSeconds) ||
+      (startupTimeoutSeconds >= MIN_STARTUP_TIMEOUT_SECONDS &&
+        startupTimeoutSeconds <= DEFAULT_STARTUP_TIMEOUT_SECONDS),
+    `use ${MIN_STARTUP_TIMEOUT_SECONDS} s to ${DEFAULT_STARTUP_TIMEOUT_SECONDS / 60} minutes: Cloud Run's startup ` +
+      `probe allows at most ${CLOUD_RUN_GPU_LIMITS.maxStartupInitialDelaySeconds} s of initial delay plus ` +
+      `${CLOUD_RUN_GPU_LIMITS.maxStartupProbeWindowSeconds} s of probing [${CLOUD_RUN_STARTUP_INITIAL_DELAY.id}, ` +
+      `${CLOUD_RUN_STARTUP_WINDOW.id}]. For a slower load, bake the weights into the image (baseModel: a local ` +
+      'directory) or use the always-on Vertex AI mode',
+  );
+  const startupProbe = startupProbeTiming(
+    Math.min(Math.max(startupTimeoutSeconds, MIN_STARTUP_TIMEOUT_SECONDS), DEFAULT_STARTUP_TIMEOUT_SECONDS),
+  );
+  // The probes as synthesized, against Cloud Run's own rules (preflight checks the same on the output).
+  const startupInput = { ...startupProbe, periodSeconds: STARTUP_PROBE_PERIOD_SECONDS };
+  errors.rule('startupTimeout', CLOUD_RUN_STARTUP_INITIAL_DELAY, startupInput);
+  errors.rule('startupTimeout', CLOUD_RUN_STARTUP_WINDOW, startupInput);
+  errors.rule('startupTimeout', CLOUD_RUN_PROBE_TIMEOUT, {
+    probe: 'startupProbe',
+    periodSeconds: STARTUP_PROBE_PERIOD_SECONDS,
+    timeoutSeconds: STARTUP_PROBE_TIMEOUT_SECONDS,
+  });
+
+  // The GPU driver: Cloud Run's L4 driver must run the image's CUDA.
+  const imageCuda = props.imageCudaVersion ?? (props.image === undefined ? PINNED_IMAGE_CUDA : undefined);
+  let imageRecord: ImageRecord | undefined;
+  if (imageCuda !== undefined && errors.isKnown(imageCuda)) {
+    const problem = cudaVersionProblem(imageCuda);
+    if (problem) {
+      errors.add('imageCudaVersion', imageCuda, problem);
+    } else {
+      imageRecord = {
+        cudaVersion: imageCuda,
+        cudaVersionFrom: props.imageCudaVersion === undefined ? 'pinned' : 'declared',
+      };
+      errors.rule(props.imageCudaVersion === undefined ? 'image' : 'imageCudaVersion', CLOUD_RUN_DRIVER_RUNS_IMAGE, {
+        driver: CLOUD_RUN_L4_DRIVER,
+        imageCuda,
+        host: `Cloud Run's L4 driver`,
+        remedy:
+          'serve a CUDA 12.x build of the image (vllm/vllm-openai tags without -cu130 up to v0.19), or use Vertex AI',
+      });
+    }
   }
 
   errors.check(
@@ -660,7 +683,7 @@ function validate(props: CloudRunGpuDetectorServiceProps, errors: ValidationErro
     const problem = invokerProblem(member);
     if (problem) errors.add(`invokers[${i}]`, member, problem);
   });
-  return { cpu, memoryGiB, scaleToZero, startupTimeoutSeconds };
+  return { cpu, memoryGiB, scaleToZero, startupTimeoutSeconds, startupProbe, imageRecord };
 }
 
 /**

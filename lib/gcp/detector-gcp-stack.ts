@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import {
   DEPLOYMENT_MODE_CONTEXT_KEY,
   DEPLOYMENT_MODE_ENV,
+  dockerBuildAndPushCommand,
   resolveDeploymentMode,
   stagingCommandsFor,
   type DeploymentMode,
@@ -31,6 +32,8 @@ const VERTEX_ONLY_PROPS = [
   'modelWeights',
   'requestResponseLogging',
   'deploymentTimeout',
+  'startupProbe',
+  'healthProbe',
   'sharedMemorySizeMiB',
   'deployCommand',
 ] as const satisfies ReadonlyArray<keyof VertexDetectorEndpointProps>;
@@ -165,7 +168,7 @@ export class DetectorGcpStack extends TerraformStack {
       });
       new TerraformOutput(this, 'DockerPushTarget', {
         value: this.detector.dockerPushTarget,
-        description: 'docker build -t <this> inference-container && docker push <this>',
+        description: `${dockerBuildAndPushCommand('<this>')} (from the repository root)`,
       });
     }
   }

@@ -4,6 +4,7 @@
  * exactly what is sent. No cdktf import here: the deploy command loads this file without any IaC framework.
  */
 import { createHash } from 'node:crypto';
+import { VERTEX_PROBE_TIMEOUT } from '../core/platform-rules/gcp';
 
 /** Bumped when the meaning of a field changes, so an old step's input is never misread. */
 export const VERTEX_DEPLOY_CONFIG_VERSION = 1;
@@ -135,12 +136,17 @@ export function parseVertexDeployConfig(json: string): VertexDeployConfig {
   const probe = (v: unknown, path: string): VertexProbe => {
     const p = obj(v, path);
     const get = obj(p.httpGet, `${path}.httpGet`);
-    return {
+    const parsed = {
       httpGet: { path: str(get.path, `${path}.httpGet.path`), port: num(get.port, `${path}.httpGet.port`) },
       periodSeconds: num(p.periodSeconds, `${path}.periodSeconds`),
       timeoutSeconds: num(p.timeoutSeconds, `${path}.timeoutSeconds`),
       failureThreshold: num(p.failureThreshold, `${path}.failureThreshold`),
     };
+    // The rule models.upload enforces with INVALID_ARGUMENT, checked before anything is uploaded.
+    for (const v of VERTEX_PROBE_TIMEOUT.check({ probe: path.split('.').pop() ?? path, ...parsed })) {
+      problems.push(`${path}: ${v.value}; ${v.fix} [${VERTEX_PROBE_TIMEOUT.id}: ${VERTEX_PROBE_TIMEOUT.source}]`);
+    }
+    return parsed;
   };
   const stringMap = (v: unknown, path: string): Record<string, string> => {
     const m = obj(v ?? {}, path);

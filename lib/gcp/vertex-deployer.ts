@@ -6,6 +6,7 @@
  * with the same image and config finds its deployment and makes no mutating call. A changed config deploys the new
  * model first (taking 100% of traffic), then undeploys the previous one and deletes its Model: no downtime.
  */
+import { dockerBuildAndPushCommand } from '../core/image-build';
 import { VertexApi, VertexApiError, type Operation } from './vertex-api';
 import {
   CONFIG_HASH_LABEL,
@@ -281,7 +282,7 @@ function withImageHint(e: unknown, imageUri: string): unknown {
   ) {
     return new Error(
       `${e.message}\n  hint: build and push the image first, then run the deploy again:\n` +
-        `    docker build -t ${imageUri} inference-container && docker push ${imageUri}`,
+        `    ${dockerBuildAndPushCommand(imageUri)}`,
     );
   }
   return e;

@@ -16,7 +16,10 @@ import {
   CONTAINER_ROUTES,
   containerEnvironment,
   DEFAULT_GCP_MACHINE_TYPE,
+  GCE_ACCELERATOR_MACHINE,
   gcpMachine,
+  IMAGE_METADATA_KEY,
+  PINNED_IMAGE_RECORD,
   PLATFORM_LIMITS,
   resolveDeployment,
   resolveScaling,
@@ -24,6 +27,8 @@ import {
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
+  VERTEX_DEPLOYMENT_TIMEOUT,
+  VERTEX_PROBE_TIMEOUT,
   type DeploymentSummary,
   type DetectorDeployment,
   type DetectorModelOptions,
@@ -50,6 +55,32 @@ import {
 } from './vertex-deploy-config';
 
 export { DEFAULT_IMAGE_NAME } from './serving-resources';
+
+/**
+ * Timing of a Vertex AI container probe. Vertex AI requires the timeout to exceed the period (ModelContainerSpec →
+ * Probe: periodSeconds "must be less than timeout_seconds"); models.upload fails with INVALID_ARGUMENT otherwise.
+ */
+export interface VertexProbeOptions {
+  /**
+   * How often to probe.
+   * @default Duration.seconds(10)
+   */
+  readonly period?: DurationLike;
+  /**
+   * How long one probe may take; more than `period`.
+   * @default Duration.seconds(15)
+   */
+  readonly timeout?: DurationLike;
+}
+
+/** Timing of the health probe, which takes a replica out of traffic after consecutive failures. */
+export interface VertexHealthProbeOptions extends VertexProbeOptions {
+  /**
+   * Consecutive failures before the replica stops getting traffic.
+   * @default 3
+   */
+  readonly failureThreshold?: number;
+}
 
 /** Request/response logging to BigQuery (the endpoint's `predict_request_response_logging_config`). */
 export interface VertexRequestResponseLogging {
@@ -155,6 +186,17 @@ export interface VertexDetectorEndpointProps extends DetectorModelOptions {
    * @default 1 hour
    */
   readonly deploymentTimeout?: DurationLike;
+  /**
+   * The startup probe on the health route, which holds off health checks until vLLM has loaded the model. It
+   * fails the replica after `deploymentTimeout` (failure threshold = deploymentTimeout / period).
+   * @default period 10 s, timeout 15 s
+   */
+  readonly startupProbe?: VertexProbeOptions;
+  /**
+   * The health probe once the replica has started.
+   * @default period 10 s, timeout 15 s, 3 failures
+   */
+  readonly healthProbe?: VertexHealthProbeOptions;
   /**
    * Shared memory for the container, MiB (vLLM and PyTorch use /dev/shm, most with several GPUs).
    * @default a quarter of the machine's memory, at most 16384
@@ -327,14 +369,18 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
     const machineType = props.machineType ?? DEFAULT_GCP_MACHINE_TYPE;
     const machine = gcpMachine(machineType, props.acceleratorType ?? undefined, props.acceleratorCount ?? 1);
     if (!machine.ok) {
-      const [prop, value] = machine.problem.startsWith('unknown Vertex')
-        ? ['machineType', machineType]
-        : machine.problem.startsWith('unknown accelerator')
-          ? ['acceleratorType', props.acceleratorType]
-          : machine.problem.includes(' takes ')
-            ? ['acceleratorCount', props.acceleratorCount]
-            : ['machineType', `${machineType} + ${props.acceleratorType}`];
-      errors.add(prop, value, machine.problem);
+      if (machine.problem.startsWith('unknown Vertex')) {
+        errors.add('machineType', machineType, machine.problem);
+      } else if (machine.problem.startsWith('unknown accelerator')) {
+        errors.add('acceleratorType', props.acceleratorType, machine.problem);
+      } else if (machine.problem.includes(' takes ')) {
+        errors.add('acceleratorCount', props.acceleratorCount, machine.problem);
+      } else {
+        errors.rule('machineType', GCE_ACCELERATOR_MACHINE, {
+          machineType,
+          acceleratorType: props.acceleratorType ?? '',
+        });
+      }
     }
     // With a bad machine, the default one stands in so the other props are still checked in the same pass.
     const instance = machine.ok ? machine.value : catalogInstances('gcp')[0];
@@ -425,13 +471,12 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
       weights: this.weights.source,
     });
     this.endpoint.addOverride(`//.${SUMMARY_METADATA_KEY}`, this.summary);
+    if (props.image === undefined) this.endpoint.addOverride(`//.${IMAGE_METADATA_KEY}`, PINNED_IMAGE_RECORD);
 
     const deploymentTimeoutSeconds = resolved.deploymentTimeoutSeconds;
-    const probe = (failureThreshold: number) => ({
+    const probe = (timing: ProbeSeconds) => ({
       httpGet: { path: CONTAINER_ROUTES.vertexHealth, port: CONTAINER_PORT },
-      periodSeconds: PROBE_PERIOD_SECONDS,
-      timeoutSeconds: PROBE_TIMEOUT_SECONDS,
-      failureThreshold,
+      ...timing,
     });
     this.deployConfig = {
       version: VERTEX_DEPLOY_CONFIG_VERSION,
@@ -453,8 +498,8 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
         deploymentTimeout: `${deploymentTimeoutSeconds}s`,
         // The startup probe holds off health checks until vLLM has loaded the model; then /health must keep
         // answering (3 misses in a row stop traffic to the replica).
-        startupProbe: probe(Math.ceil(deploymentTimeoutSeconds / PROBE_PERIOD_SECONDS)),
-        healthProbe: probe(3),
+        startupProbe: probe(resolved.startupProbe),
+        healthProbe: probe(resolved.healthProbe),
       },
       artifactUri: this.weights.source.kind === 'store' ? this.weights.source.uri : '',
       dedicatedResources: {
@@ -504,10 +549,16 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
   }
 }
 
-const PROBE_PERIOD_SECONDS = 30;
-const PROBE_TIMEOUT_SECONDS = 10;
-const MAX_DEPLOYMENT_TIMEOUT_SECONDS = 2 * 3600;
+/** Probe defaults: Vertex AI requires timeout > period (rule vertex.probe-timeout-exceeds-period). */
+export const VERTEX_PROBE_DEFAULTS = { periodSeconds: 10, timeoutSeconds: 15, healthFailureThreshold: 3 } as const;
+const MIN_DEPLOYMENT_TIMEOUT_SECONDS = 300;
 const DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS = 3600;
+
+interface ProbeSeconds {
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+}
 
 export function predictUrl(dedicatedDns: string, project: string, region: string, endpointId: string): string {
   return `https://${dedicatedDns}/v1/projects/${project}/locations/${region}/endpoints/${endpointId}:predict`;
@@ -528,6 +579,8 @@ const GCS_URI = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/;
 interface ResolvedProps {
   readonly weights?: ModelWeights;
   readonly deploymentTimeoutSeconds: number;
+  readonly startupProbe: ProbeSeconds;
+  readonly healthProbe: ProbeSeconds;
 }
 
 /** The props' own rules (the model and scaling rules are core's); records every problem. */
@@ -599,15 +652,53 @@ function validate(props: VertexDetectorEndpointProps, errors: ValidationErrors):
     (n) => Number.isInteger(n) && n >= 64 && n <= 65_536,
     'use a whole number of MiB from 64 to 65536',
   );
-  let deploymentTimeoutSeconds = DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS;
-  if (props.deploymentTimeout !== undefined) {
-    deploymentTimeoutSeconds = props.deploymentTimeout.toSeconds();
-    errors.check(
-      'deploymentTimeout',
-      props.deploymentTimeout,
-      () => deploymentTimeoutSeconds >= 300 && deploymentTimeoutSeconds <= MAX_DEPLOYMENT_TIMEOUT_SECONDS,
-      'use 5 minutes to 2 hours (the Vertex AI limit); vLLM needs ~15–30 minutes to download and load the model',
-    );
+  const deploymentTimeoutSeconds = errors.wholeSeconds(
+    'deploymentTimeout',
+    props.deploymentTimeout,
+    DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
+  );
+  if (props.deploymentTimeout !== undefined && errors.isKnown(deploymentTimeoutSeconds)) {
+    if (deploymentTimeoutSeconds < MIN_DEPLOYMENT_TIMEOUT_SECONDS) {
+      errors.add(
+        'deploymentTimeout',
+        props.deploymentTimeout,
+        'use 5 minutes to 2 hours (the Vertex AI limit); vLLM needs ~15–30 minutes to download and load the model',
+      );
+    } else {
+      errors.rule('deploymentTimeout', VERTEX_DEPLOYMENT_TIMEOUT, { seconds: deploymentTimeoutSeconds });
+    }
   }
-  return { weights, deploymentTimeoutSeconds };
+  const startupTiming = probeTiming(errors, 'startupProbe', props.startupProbe);
+  const healthTiming = probeTiming(errors, 'healthProbe', props.healthProbe);
+  const healthFailureThreshold = props.healthProbe?.failureThreshold ?? VERTEX_PROBE_DEFAULTS.healthFailureThreshold;
+  errors.check(
+    'healthProbe.failureThreshold',
+    props.healthProbe?.failureThreshold,
+    (n) => Number.isInteger(n) && n >= 1,
+    'use a whole number ≥ 1',
+  );
+  return {
+    weights,
+    deploymentTimeoutSeconds,
+    startupProbe: {
+      ...startupTiming,
+      // The startup probe gives the replica the whole deployment timeout to load the model.
+      failureThreshold: Math.max(1, Math.ceil(deploymentTimeoutSeconds / startupTiming.periodSeconds)),
+    },
+    healthProbe: { ...healthTiming, failureThreshold: healthFailureThreshold },
+  };
+}
+
+/** A probe's period and timeout in whole seconds, checked against Vertex AI's rule that the timeout exceeds the period. */
+function probeTiming(
+  errors: ValidationErrors,
+  prop: 'startupProbe' | 'healthProbe',
+  options: VertexProbeOptions | undefined,
+): { periodSeconds: number; timeoutSeconds: number } {
+  const periodSeconds = errors.wholeSeconds(`${prop}.period`, options?.period, VERTEX_PROBE_DEFAULTS.periodSeconds);
+  const timeoutSeconds = errors.wholeSeconds(`${prop}.timeout`, options?.timeout, VERTEX_PROBE_DEFAULTS.timeoutSeconds);
+  if (errors.isKnown(periodSeconds) && errors.isKnown(timeoutSeconds)) {
+    errors.rule(prop, VERTEX_PROBE_TIMEOUT, { probe: prop, periodSeconds, timeoutSeconds });
+  }
+  return { periodSeconds, timeoutSeconds };
 }

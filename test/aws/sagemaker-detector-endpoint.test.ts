@@ -16,7 +16,7 @@ import {
   SageMakerDetectorEndpoint,
   type SageMakerDetectorEndpointProps,
 } from '../../lib/aws';
-import { containerEnvironment, SUMMARY_METADATA_KEY, type AwsInstanceType } from '../../lib/core';
+import { containerEnvironment, IMAGE_METADATA_KEY, SUMMARY_METADATA_KEY, type AwsInstanceType } from '../../lib/core';
 import { ENV } from '../../inference-container/src/contract';
 import { ecrImage, FIXTURE_IMAGE_DIRECTORY, newStack, policyStatements } from './helpers';
 
@@ -68,7 +68,7 @@ describe('SageMakerDetectorEndpoint with no props', () => {
     );
   });
 
-  test('one ml.g5.xlarge variant, one instance, both start-up timeouts set for vLLM, no volume size or KMS key', () => {
+  test('one ml.g5.xlarge variant, one instance, both start-up timeouts set for vLLM, a driver-580 AMI, no volume size or KMS key', () => {
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [
         {
@@ -80,10 +80,19 @@ describe('SageMakerDetectorEndpoint with no props', () => {
           ContainerStartupHealthCheckTimeoutInSeconds: 1800,
           ModelDataDownloadTimeoutInSeconds: 1200,
           VolumeSizeInGB: Match.absent(),
-          InferenceAmiVersion: Match.absent(),
+          // Without an AMI, SageMaker runs ml.g5 on driver 470 / CUDA 11.4, where the CUDA 12.9 vLLM image dies at
+          // start (docs.aws.amazon.com/sagemaker/latest/dg/inference-gpu-drivers.html); this AMI is driver 580 /
+          // CUDA 13.0 (API_ProductionVariant InferenceAmiVersion).
+          InferenceAmiVersion: 'al2023-ami-sagemaker-inference-gpu-4-1',
         },
       ],
       KmsKeyId: Match.absent(),
+    });
+  });
+
+  test("the model records the image's CUDA version, which preflight checks against the AMI's driver", () => {
+    template.hasResource('AWS::SageMaker::Model', {
+      Metadata: { [IMAGE_METADATA_KEY]: { cudaVersion: '12.9', cudaVersionFrom: 'pinned' } },
     });
   });
 
@@ -671,6 +680,62 @@ describe('SageMakerDetectorEndpoint validation: one error per rule, naming the p
     expect(build({ endpointName: 'form_detector' })).toThrow(
       /endpointName: got "form_detector"; use 1–63 letters, digits and hyphens/,
     );
+  });
+
+  // AMI names and drivers: API_ProductionVariant InferenceAmiVersion; driver floors: NVIDIA "CUDA minor version
+  // compatibility" (CUDA 12.x ≥ 525, 13.x ≥ 580).
+  test('an inference AMI SageMaker does not accept', () => {
+    expect(build({ inferenceAmiVersion: 'al2-ami-sagemaker-inference-gpu-9' })).toThrow(
+      /inferenceAmiVersion: got "al2-ami-sagemaker-inference-gpu-9"; use one of 'al2-ami-sagemaker-inference-gpu-2' \(driver 535, CUDA 12\.2\).*'al2023-ami-sagemaker-inference-gpu-4-1' \(driver 580, CUDA 13\.0\) \[sagemaker\.inference-ami-accepted: https:\/\/docs\.aws\.amazon\.com\/sagemaker\/latest\/APIReference\/API_ProductionVariant\.html\]/,
+    );
+  });
+
+  test('a Neuron AMI on a GPU instance family', () => {
+    expect(build({ inferenceAmiVersion: 'al2-ami-sagemaker-inference-neuron-2' })).toThrow(
+      /inferenceAmiVersion: got "al2-ami-sagemaker-inference-neuron-2 on ml\.g5\.xlarge"; al2-ami-sagemaker-inference-neuron-2 runs on ml\.inf2, ml\.trn1 .*for ml\.g5 use 'al2023-ami-sagemaker-inference-gpu-4-1'/,
+    );
+  });
+
+  test("an AMI whose driver cannot run the image's CUDA names the AMI that can", () => {
+    const stack = newStack();
+    const image = DetectorImage.fromEcrRepository(Repository.fromRepositoryName(stack, 'Images', 'i'), 'cu130', {
+      cudaVersion: '13.0',
+    });
+    expect(
+      () =>
+        new SageMakerDetectorEndpoint(stack, 'Detector', {
+          image,
+          inferenceAmiVersion: 'al2-ami-sagemaker-inference-gpu-3-1',
+        }),
+    ).toThrow(
+      /inferenceAmiVersion: got "AMI al2-ami-sagemaker-inference-gpu-3-1 \(driver 550, CUDA 12\.4\) for an image built with CUDA 13\.0"; CUDA 13\.x needs a driver of the CUDA 13 family \(≥ 580\).*set inferenceAmiVersion to 'al2023-ami-sagemaker-inference-gpu-4-1' \[sagemaker\.ami-driver-runs-image/,
+    );
+  });
+
+  test('the CUDA 12.9 image on driver 550 (al2-ami-sagemaker-inference-gpu-3-1) is accepted: minor-version compatibility', () => {
+    expect(build({ inferenceAmiVersion: 'al2-ami-sagemaker-inference-gpu-3-1' })).not.toThrow();
+  });
+
+  test('a vLLM base image changed by build args needs its CUDA version, unless the tag names it', () => {
+    const stack = newStack();
+    const endpoint = (image: DetectorImage, id: string) => () => new SageMakerDetectorEndpoint(stack, id, { image });
+    expect(
+      endpoint(
+        DetectorImage.fromSource({ directory: FIXTURE_IMAGE_DIRECTORY, buildArgs: { VLLM_VERSION: '0.20.0' } }),
+        'A',
+      ),
+    ).toThrow(
+      /image: got "a vLLM base image changed by build args \(VLLM_IMAGE \/ VLLM_VERSION\)"; .*pass cudaVersion/,
+    );
+    const cu130 = DetectorImage.fromSource({
+      directory: FIXTURE_IMAGE_DIRECTORY,
+      buildArgs: { VLLM_IMAGE: 'vllm/vllm-openai:v0.19.1-cu130' },
+    });
+    expect(cu130.cudaVersion).toBe('13.0');
+    expect(endpoint(cu130, 'B')).not.toThrow();
+    expect(
+      endpoint(DetectorImage.fromSource({ directory: FIXTURE_IMAGE_DIRECTORY, cudaVersion: 'twelve' }), 'C'),
+    ).toThrow(/image\.cudaVersion: got "twelve"; use a CUDA version as major\.minor/);
   });
 
   test('baseModel together with S3 weights whose baseModelPath already places it', () => {

@@ -132,6 +132,9 @@ describe('SageMakerOnDemandDetectorEndpoint with no props', () => {
           ContainerStartupHealthCheckTimeoutInSeconds: 1800,
           ModelDataDownloadTimeoutInSeconds: 1200,
           VolumeSizeInGB: Match.absent(),
+          // Driver 580 / CUDA 13.0: runs the CUDA 12.9 vLLM image; the default ml.g5 AMI (driver 470 / CUDA 11.4)
+          // cannot (docs.aws.amazon.com/sagemaker/latest/dg/inference-gpu-drivers.html).
+          InferenceAmiVersion: 'al2023-ami-sagemaker-inference-gpu-4-1',
         },
       ],
       KmsKeyId: Match.absent(),
@@ -562,13 +565,14 @@ describe('SageMakerOnDemandDetectorEndpoint validation: one error per rule, nami
     expect(build({ wakeUpCooldown: Duration.millis(1500) })).toThrow(/wakeUpCooldown: got .*; use a whole number/);
   });
 
-  test('the shared rules still apply (volume size on NVMe, timeouts), all in one error', () => {
+  test('the shared rules still apply (volume size on NVMe, timeouts, inference AMI), all in one error', () => {
     let message = '';
     try {
       build({
         scaling: { minCapacity: 2 },
         volumeSize: Size.gibibytes(50),
         containerStartupHealthCheckTimeout: Duration.seconds(10),
+        inferenceAmiVersion: 'al2-ami-sagemaker-inference-neuron-2',
       })();
     } catch (e) {
       message = (e as Error).message;
@@ -577,6 +581,7 @@ describe('SageMakerOnDemandDetectorEndpoint validation: one error per rule, nami
     expect(message).toMatch(/volumeSize: got "50 GiB"/);
     expect(message).toMatch(/containerStartupHealthCheckTimeout: got "10 s"/);
     expect(message).toMatch(/scaling\.minCapacity: got 2/);
-    expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(3);
+    expect(message).toMatch(/inferenceAmiVersion: got "al2-ami-sagemaker-inference-neuron-2 on ml\.g5\.xlarge"/);
+    expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(4);
   });
 });

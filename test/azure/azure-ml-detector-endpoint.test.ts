@@ -17,23 +17,23 @@ import {
   ML_API_VERSION,
   MODEL_VERSION_TYPE,
   ModelWeights,
-  NESTED_DEPLOYMENT_TYPE,
   ONLINE_DEPLOYMENT_TYPE,
   ONLINE_ENDPOINT_TYPE,
   SCORE_ACTION,
   type EnvironmentVersionProperties,
   type ManagedOnlineDeploymentProperties,
-  type NestedDeploymentProperties,
   type OnlineEndpointProperties,
 } from '../../lib/azure';
 import { containerEnvironment, Duration } from '../../lib/core';
 import {
   armResource,
   armTemplate,
+  endpointArmTemplate,
   MINIMAL_PROPS,
   onlyResource,
   resourcesOf,
   synthEndpoint,
+  templateDeployment,
   TEST_IMAGE_TAG,
 } from './helpers';
 
@@ -62,6 +62,7 @@ const EXISTING = {
 describe('AzureMlDetectorEndpoint with minimal props', () => {
   const { json, parsed, endpoint } = synthEndpoint();
   const template = armTemplate(parsed);
+  const endpointTemplate = endpointArmTemplate(parsed);
 
   test('creates the resource group in the given region', () => {
     expect(json).toHaveResourceWithProperties(ResourceGroup, { location: 'eastus', name: 'stack-Detector' });
@@ -154,25 +155,50 @@ describe('AzureMlDetectorEndpoint with minimal props', () => {
       application_insights_id: '${azurerm_application_insights.Detector_AppInsights_49640816.id}',
     });
     const workspace = onlyResource(parsed, 'azurerm_machine_learning_workspace');
-    expect(workspace.depends_on).toHaveLength(6);
+    expect(workspace.depends_on).toEqual(['time_sleep.Detector_RolePropagation_4E0F2434']);
   });
 
-  test('deploys the template incrementally, after the endpoint identity can pull and the workspace exists', () => {
+  // "When you assign roles or remove role assignments, it can take up to 10 minutes for changes to take effect"
+  // (learn.microsoft.com/azure/role-based-access-control/troubleshooting#symptom---role-assignment-changes-are-not-being-detected).
+  test('waits 10 minutes after every role assignment before the workspace and the endpoint use them', () => {
+    const assignments = Object.keys(resourcesOf(parsed, 'azurerm_role_assignment')).map(
+      (id) => `azurerm_role_assignment.${id}`,
+    );
+    expect(assignments).toHaveLength(8);
+    const sleep = onlyResource(parsed, 'time_sleep');
+    expect(sleep.create_duration).toBe('600s');
+    expect([...(sleep.depends_on as string[])].sort()).toEqual([...assignments].sort());
+    // A replaced assignment (a new identity, a new registry) waits again.
+    expect(Object.keys(sleep.triggers as object).sort()).toEqual(Object.keys(endpoint.roleAssignments).sort());
+    expect(endpoint.rolePropagation).toBeDefined();
+    // Nothing uses an assignment directly.
+    for (const type of ['azurerm_machine_learning_workspace', 'azurerm_resource_group_template_deployment']) {
+      for (const resource of Object.values(resourcesOf(parsed, type))) {
+        expect(resource.depends_on as string[]).not.toEqual(
+          expect.arrayContaining([expect.stringMatching(/^azurerm_role_assignment\./)]),
+        );
+      }
+    }
+    // The time provider comes with it, so the stack needs nothing more.
+    expect(parsed).toMatchObject({ provider: { time: [{}] } });
+  });
+
+  test('deploys the template incrementally, after the role assignments took effect, the workspace and the endpoint exist', () => {
     expect(json).toHaveResourceWithProperties(ResourceGroupTemplateDeployment, {
       deployment_mode: 'Incremental',
       resource_group_name: '${azurerm_resource_group.Detector_ResourceGroup_2A21968F.name}',
       timeouts: { create: '120m', update: '120m', delete: '60m' },
     });
-    const deployment = onlyResource(parsed, 'azurerm_resource_group_template_deployment');
+    const deployment = templateDeployment(parsed, 'deployment');
     expect(deployment.depends_on).toEqual([
-      'azurerm_role_assignment.Detector_EndpointAcrPull_43F17EED',
-      'azurerm_role_assignment.Detector_EndpointStorageBlobDataReader_390459E1',
+      'time_sleep.Detector_RolePropagation_4E0F2434',
       'azurerm_machine_learning_workspace.Detector_Workspace_28B6CAB7',
+      'azurerm_resource_group_template_deployment.Detector_Endpoint_8F33CB23',
     ]);
   });
 
   test('passes names, ids, image and environment as template parameters through jsonencode', () => {
-    const deployment = onlyResource(parsed, 'azurerm_resource_group_template_deployment');
+    const deployment = templateDeployment(parsed, 'deployment');
     expect(deployment.parameters_content).toMatch(/^\$\{jsonencode\(\{/);
     expect(Object.keys(template.parameters).sort()).toEqual(Object.keys(endpoint.templateParameterValues).sort());
     expect(template.parameters.environmentVariables.type).toBe('secureObject');
@@ -191,8 +217,9 @@ describe('AzureMlDetectorEndpoint with minimal props', () => {
     expect(ML_API_VERSION).toBe('2024-10-01');
   });
 
-  test('declares the endpoint with key auth and the endpoint identity, and no traffic at creation', () => {
-    const ep = armResource<OnlineEndpointProperties>(template, ONLINE_ENDPOINT_TYPE);
+  test('creates the bare endpoint once, with key auth and the endpoint identity, and no traffic', () => {
+    const ep = armResource<OnlineEndpointProperties>(endpointTemplate, ONLINE_ENDPOINT_TYPE);
+    expect(endpointTemplate.resources).toHaveLength(1);
     expect(ep.properties).toEqual({
       authMode: 'Key',
       description: expect.stringContaining('Qwen/Qwen3-VL-8B-Instruct'),
@@ -202,6 +229,22 @@ describe('AzureMlDetectorEndpoint with minimal props', () => {
       type: 'UserAssigned',
       userAssignedIdentities: { "[parameters('endpointIdentityId')]": {} },
     });
+    const created = templateDeployment(parsed, 'endpoint');
+    // Terraform never re-applies it: an update cannot PUT the endpoint without traffic.
+    expect(created.lifecycle).toEqual({ ignore_changes: 'all' });
+    expect(created.deployment_mode).toBe('Incremental');
+    expect(Object.keys(endpointTemplate.parameters).sort()).toEqual([
+      'endpointIdentityId',
+      'endpointName',
+      'location',
+      'tags',
+      'workspaceName',
+    ]);
+    expect(created.depends_on).toEqual([
+      'time_sleep.Detector_RolePropagation_4E0F2434',
+      'azurerm_machine_learning_workspace.Detector_Workspace_28B6CAB7',
+    ]);
+    expect(endpoint.endpointTemplateDeployment).toBeInstanceOf(ResourceGroupTemplateDeployment);
   });
 
   test('declares an environment version for our image with the container routes on port 8080', () => {
@@ -241,10 +284,8 @@ describe('AzureMlDetectorEndpoint with minimal props', () => {
     expect(dep.properties.requestSettings.maxConcurrentRequestsPerInstance).toBe(
       Number(endpoint.templateParameterValues.environmentVariables.MAX_CONCURRENCY),
     );
-    expect(dep.dependsOn).toEqual([
-      expect.stringContaining(`resourceId('${ONLINE_ENDPOINT_TYPE}'`),
-      expect.stringContaining(`resourceId('${ENVIRONMENT_VERSION_TYPE}'`),
-    ]);
+    // The endpoint exists already (the create-once template); only the environment version comes first.
+    expect(dep.dependsOn).toEqual([expect.stringContaining(`resourceId('${ENVIRONMENT_VERSION_TYPE}'`)]);
   });
 
   test('sizes the probes so a 30-minute model load does not fail the deployment', () => {
@@ -267,22 +308,35 @@ describe('AzureMlDetectorEndpoint with minimal props', () => {
     expect(300 + 10 * readiness.failureThreshold).toBeGreaterThanOrEqual(30 * 60);
   });
 
-  test('sets traffic in a nested deployment that runs only after the deployment exists', () => {
-    const nested = armResource<NestedDeploymentProperties>(template, NESTED_DEPLOYMENT_TYPE);
-    expect(nested.dependsOn).toEqual([
+  // ARM incremental mode: "Properties that aren't included in the template are reset to the default values"
+  // (learn.microsoft.com/azure/azure-resource-manager/templates/deployment-modes#incremental-mode): every endpoint PUT
+  // that an update re-applies must carry the traffic, and only after the deployment it names exists.
+  test('an update never leaves the endpoint without traffic: the re-applied template PUTs it with all traffic, last', () => {
+    const puts = template.resources.filter((r) => r.type === ONLINE_ENDPOINT_TYPE);
+    expect(puts).toHaveLength(1);
+    const ep = puts[0] as (typeof puts)[number] & { properties: OnlineEndpointProperties };
+    expect(ep.properties).toEqual({
+      authMode: 'Key',
+      description: expect.stringContaining('Qwen/Qwen3-VL-8B-Instruct'),
+      publicNetworkAccess: 'Enabled',
+      traffic: "[createObject(parameters('deploymentName'), 100)]",
+    });
+    expect(ep.dependsOn).toEqual([
       `[resourceId('${ONLINE_DEPLOYMENT_TYPE}', parameters('workspaceName'), parameters('endpointName'), parameters('deploymentName'))]`,
     ]);
-    expect(nested.properties.mode).toBe('Incremental');
-    expect(nested.properties.expressionEvaluationOptions).toEqual({ scope: 'inner' });
-    expect(nested.properties.parameters.traffic).toEqual({
-      value: "[createObject(parameters('deploymentName'), 100)]",
+    // No nested deployment, no second endpoint PUT: the order is environment → deployment → endpoint with traffic.
+    expect(template.resources.map((r) => r.type)).toEqual([
+      ENVIRONMENT_VERSION_TYPE,
+      ONLINE_DEPLOYMENT_TYPE,
+      ONLINE_ENDPOINT_TYPE,
+    ]);
+    // Both PUTs describe the same endpoint.
+    const created = armResource<OnlineEndpointProperties>(endpointTemplate, ONLINE_ENDPOINT_TYPE);
+    expect({ ...ep, dependsOn: undefined, properties: { ...ep.properties, traffic: undefined } }).toEqual({
+      ...created,
+      dependsOn: undefined,
+      properties: { ...created.properties, traffic: undefined },
     });
-    const inner = armResource<OnlineEndpointProperties>(nested.properties.template, ONLINE_ENDPOINT_TYPE);
-    expect(inner.properties).toMatchObject({ authMode: 'Key', traffic: "[parameters('traffic')]" });
-    // Every parameter the inner template declares is passed in.
-    expect(Object.keys(nested.properties.parameters).sort()).toEqual(
-      Object.keys(nested.properties.template.parameters).sort(),
-    );
   });
 
   test('outputs the scoring URI and the resource ids', () => {
@@ -405,8 +459,10 @@ describe('AzureMlDetectorEndpoint with maximal props (existing platform resource
     ]) {
       expect(resourcesOf(parsed, type)).toEqual({});
     }
-    // Both sides of every grant exist already: the platform team owns those grants.
+    // Both sides of every grant exist already: the platform team owns those grants, and nothing waits for them.
     expect(resourcesOf(parsed, 'azurerm_role_assignment')).toEqual({});
+    expect(resourcesOf(parsed, 'time_sleep')).toEqual({});
+    expect(endpoint.rolePropagation).toBeUndefined();
     expect(endpoint.createdWorkspace).toBeUndefined();
     expect(endpoint.createdRegistry).toBeUndefined();
   });
@@ -462,11 +518,9 @@ describe('AzureMlDetectorEndpoint with maximal props (existing platform resource
         failureThreshold: 70,
       },
     });
-    const inner = armResource<OnlineEndpointProperties>(
-      armResource<NestedDeploymentProperties>(template, NESTED_DEPLOYMENT_TYPE).properties.template,
-      ONLINE_ENDPOINT_TYPE,
-    );
-    expect(inner.properties).toMatchObject({ authMode: 'AADToken', publicNetworkAccess: 'Disabled' });
+    const created = armResource<OnlineEndpointProperties>(endpointArmTemplate(parsed), ONLINE_ENDPOINT_TYPE);
+    expect(created.properties).toMatchObject({ authMode: 'AADToken', publicNetworkAccess: 'Disabled' });
+    expect(ep.properties.traffic).toBe("[createObject(parameters('deploymentName'), 100)]");
   });
 
   test('autoscales the named deployment of the given workspace with the given capacities, thresholds and cooldowns', () => {
@@ -532,6 +586,20 @@ describe('AzureMlDetectorEndpoint with an existing workspace but its own registr
       ['AcrPull', '${azurerm_container_registry.Detector_Registry_0820BD04.id}'],
       ['Storage Blob Data Reader', EXISTING.workspace.storageAccountId],
     ]);
+  });
+
+  test('both template deployments wait for those two grants to take effect', () => {
+    const sleep = onlyResource(parsed, 'time_sleep');
+    expect((sleep.depends_on as string[]).sort()).toEqual(
+      Object.keys(resourcesOf(parsed, 'azurerm_role_assignment'))
+        .map((id) => `azurerm_role_assignment.${id}`)
+        .sort(),
+    );
+    for (const which of ['endpoint', 'deployment'] as const) {
+      expect(templateDeployment(parsed, which).depends_on).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^time_sleep\.Detector_RolePropagation_/)]),
+      );
+    }
   });
 });
 
@@ -654,9 +722,7 @@ describe('AzureMlDetectorEndpoint weights', () => {
       /^\[resourceId\('Microsoft\.MachineLearningServices\/workspaces\/models\/versions'/,
     );
     expect(deployment.dependsOn).toContainEqual(deployment.properties.model);
-    const values = JSON.stringify(
-      onlyResource(parsed, 'azurerm_resource_group_template_deployment').parameters_content,
-    );
+    const values = JSON.stringify(templateDeployment(parsed, 'deployment').parameters_content);
     expect(values).toMatch(
       /modelUri.*https:\/\/\$\{azurerm_storage_account\.Detector_Storage_\w+\.name\}\.blob\.core\.windows\.net\/\$\{azurerm_storage_container\.\w+\.name\}\/weights\//,
     );

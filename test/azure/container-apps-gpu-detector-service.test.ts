@@ -130,12 +130,24 @@ describe('ContainerAppsGpuDetectorService with minimal props', () => {
       container_app_environment_id:
         '${jsondecode(azurerm_resource_group_template_deployment.Detector_Environment_0B4D7490.output_content).environmentId.value}',
     });
-    expect(app.depends_on).toEqual(
-      expect.arrayContaining([
-        'azurerm_role_assignment.Detector_EndpointAcrPull_43F17EED',
-        'azurerm_resource_group_template_deployment.Detector_Environment_0B4D7490',
-      ]),
-    );
+    expect(app.depends_on).toEqual([
+      'time_sleep.Detector_RolePropagation_4E0F2434',
+      'azurerm_resource_group_template_deployment.Detector_Environment_0B4D7490',
+      'azurerm_container_app_environment_storage.Detector_WeightsEnvironmentStorage_58348519',
+    ]);
+  });
+
+  // "When you assign roles … it can take up to 10 minutes for changes to take effect"
+  // (learn.microsoft.com/azure/role-based-access-control/troubleshooting#symptom---role-assignment-changes-are-not-being-detected):
+  // the first revision's image pull waits for AcrPull.
+  test('pulls the first image 10 minutes after the AcrPull assignment, not before', () => {
+    const sleep = onlyResource(parsed, 'time_sleep');
+    expect(sleep).toMatchObject({
+      create_duration: '600s',
+      depends_on: ['azurerm_role_assignment.Detector_EndpointAcrPull_43F17EED'],
+      triggers: { EndpointAcrPull: '${azurerm_role_assignment.Detector_EndpointAcrPull_43F17EED.id}' },
+    });
+    expect(parsed).toMatchObject({ provider: { time: [{}] } });
   });
 
   test('pulls the image from the registry through the user-assigned identity', () => {

@@ -60,10 +60,26 @@ export function onlyResource(parsed: TerraformJson, type: string): Record<string
   return all[0];
 }
 
-/** The ARM template, parsed back from the synthesized template_content. */
+/**
+ * One of the Azure ML endpoint's two template deployments: `deployment` (construct id `Resource`, re-applied on every
+ * change) or `endpoint` (construct id `Endpoint`, the create-once bare endpoint).
+ */
+export function templateDeployment(parsed: TerraformJson, which: 'deployment' | 'endpoint'): Record<string, unknown> {
+  const all = Object.entries(resourcesOf(parsed, 'azurerm_resource_group_template_deployment')).filter(([id]) =>
+    which === 'endpoint' ? /_Endpoint_[0-9A-F]{8}$/.test(id) : !/_Endpoint_[0-9A-F]{8}$/.test(id),
+  );
+  if (all.length !== 1) throw new Error(`expected one ${which} template deployment, found ${all.length}`);
+  return all[0][1];
+}
+
+/** The ARM template re-applied on every change, parsed back from the synthesized template_content. */
 export function armTemplate(parsed: TerraformJson): ArmTemplate {
-  const deployment = onlyResource(parsed, 'azurerm_resource_group_template_deployment');
-  return JSON.parse(deployment.template_content as string) as ArmTemplate;
+  return JSON.parse(templateDeployment(parsed, 'deployment').template_content as string) as ArmTemplate;
+}
+
+/** The create-once ARM template of the bare endpoint. */
+export function endpointArmTemplate(parsed: TerraformJson): ArmTemplate {
+  return JSON.parse(templateDeployment(parsed, 'endpoint').template_content as string) as ArmTemplate;
 }
 
 export function armResource<P = Record<string, unknown>>(template: ArmTemplate, type: string): ArmResource<P> {

@@ -53,7 +53,7 @@ describe('AzureMlDetectorEndpoint refuses bad props at synth, naming the prop, t
 
   test('a cooldown Azure Monitor autoscale cannot take', () => {
     expect(build({ scaling: { scaleOutCooldown: Duration.seconds(30) } })).toThrow(
-      /scaling.scaleOutCooldown: got 30; use whole minutes, at least 1/,
+      /scaling.scaleOutCooldown: got "30 s"; use whole minutes, at least 1.*\[azure-monitor\.autoscale-cooldown: https:\/\/registry\.terraform\.io\/providers\/hashicorp\/azurerm\/4\.55\.0\/docs\/resources\/monitor_autoscale_setting\]/,
     );
   });
 

@@ -12,6 +12,8 @@ import {
   COLD_STARTS_BY_WEIGHTS,
   containerEnvironment,
   describeColdStart,
+  formatSummaries,
+  IMAGE_METADATA_KEY,
   Duration,
   SUMMARY_METADATA_KEY,
 } from '../../lib/core';
@@ -225,7 +227,66 @@ describe('CloudRunGpuDetectorService with minimal props', () => {
       monthlyUsdAtMinCapacity: 0,
       coldStart: describeColdStart(COLD_STARTS_BY_WEIGHTS.cloudRunGpu.store),
       weights: { source: 'gcs' },
+      // Cloud Run services: initial delay ≤ 240 s plus failureThreshold × periodSeconds ≤ 240 s
+      // (cloud.google.com/run/docs/configuring/healthchecks; Cloud Run v2 Probe reference).
+      startWindowSeconds: 480,
     });
+    // The estimated cold start (2–8 min) fits the 8-minute window exactly: no warning.
+    expect(service.summary.warnings).toBeUndefined();
+  });
+});
+
+describe('CloudRunGpuDetectorService start window in the summary', () => {
+  test('a shorter startupTimeout than the estimated cold start is shown with a warning', () => {
+    const { service } = synth({ startupTimeout: Duration.minutes(5) });
+    expect(service.summary.startWindowSeconds).toBe(300);
+    expect(service.summary.warnings).toEqual([
+      expect.stringMatching(
+        /^the estimated cold start \(2–6 min: .*Cloud Storage volume.*\) can exceed the 300 s start window, after which the platform stops the instance and starts another; use the always-on Vertex AI mode/,
+      ),
+    ]);
+    expect(formatSummaries([service.summary])).toMatch(
+      /\n {4}start window {2}300 s \(an instance not ready by then is stopped\)\n {4}⚠ the estimated cold start/,
+    );
+  });
+
+  test('warm instances keep the warning: a scale-out still starts cold', () => {
+    const { service } = synth({ startupTimeout: Duration.minutes(4), scaleToZero: false, scaling: { minCapacity: 1 } });
+    expect(service.summary.coldStart).toBe(describeColdStart(undefined));
+    expect(service.summary.warnings).toHaveLength(1);
+  });
+});
+
+describe('CloudRunGpuDetectorService and the L4 driver (535.216.03, CUDA 12.2: cloud.google.com/run/docs/configuring/services/gpu)', () => {
+  test('the image built from inference-container/ (CUDA 12.9) runs by minor-version compatibility and is recorded', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'stack');
+    new CloudRunGpuDetectorService(stack, 'Detector', BASE);
+    const tf = stack.toTerraform() as Tf;
+    const [resource] = Object.values(tf.resource.google_cloud_run_v2_service) as Tf[];
+    expect(resource['//'][IMAGE_METADATA_KEY]).toEqual({ cudaVersion: '12.9', cudaVersionFrom: 'pinned' });
+  });
+
+  test('a CUDA 13 image is refused: the 535 driver runs no CUDA 13 (NVIDIA minor-version compatibility: 13.x ≥ 580)', () => {
+    expect(
+      build({
+        imageTag: undefined,
+        image: 'us-central1-docker.pkg.dev/p/r/form-detector:cu130',
+        imageCudaVersion: '13.0',
+      }),
+    ).toThrow(
+      /imageCudaVersion: got "Cloud Run's L4 driver \(driver 535, CUDA 12\.2\) for an image built with CUDA 13\.0"; CUDA 13\.x needs a driver of the CUDA 13 family \(≥ 580\).*\[cloud-run\.driver-runs-image: https:\/\/cloud\.google\.com\/run\/docs\/configuring\/services\/gpu\]/,
+    );
+    expect(
+      build({
+        imageTag: undefined,
+        image: 'us-central1-docker.pkg.dev/p/r/form-detector:v1',
+        imageCudaVersion: '12.8',
+      }),
+    ).not.toThrow();
+    expect(build({ imageCudaVersion: 'latest' })).toThrow(
+      /imageCudaVersion: got "latest"; use a CUDA version as major\.minor/,
+    );
   });
 });
 
@@ -628,7 +689,9 @@ describe('CloudRunGpuDetectorService weights', () => {
     // initial delay ≤ 240 s, failureThreshold × period ≤ 240 s); the download estimate is ours and unverified.
     const warnings = service.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
     expect(warnings).toEqual([
-      expect.stringMatching(/weights from Hugging Face: a cold start is estimated at 6–12 min .*480 s start window/),
+      expect.stringMatching(
+        /^the estimated cold start \(6–12 min: .*download from Hugging Face.*\) can exceed the 480 s start window.*stage the weights in Cloud Storage instead/,
+      ),
     ]);
     expect(service.summary.coldStart).toBe(describeColdStart(COLD_STARTS_BY_WEIGHTS.cloudRunGpu.huggingface));
     expect(service.summary.weights).toEqual({

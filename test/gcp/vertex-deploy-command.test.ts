@@ -174,6 +174,34 @@ describe('vertex-deploy deploy', () => {
     expect(endpoint.trafficSplit).toEqual({ [endpoint.deployedModels[0].id]: 100 });
   });
 
+  test('GIVEN the synthesized probes THEN models.upload gets a timeout above each period (Vertex rejects period ≥ timeout)', () => {
+    // Vertex REST ModelContainerSpec → Probe: periodSeconds "must be less than timeout_seconds".
+    const { containerSpec } = parseVertexDeployConfig(synthesize().configJson);
+    for (const probe of [containerSpec.startupProbe, containerSpec.healthProbe]) {
+      expect(probe.timeoutSeconds).toBeGreaterThan(probe.periodSeconds);
+    }
+  });
+
+  test('GIVEN a config whose probe timeout does not exceed its period WHEN deployed THEN it is refused before any upload', async () => {
+    const s = synthesize();
+    standIn.createEndpoint(REGION, s.endpointId);
+    const bad = withConfig(s.configJson, (c) => ({
+      ...c,
+      containerSpec: {
+        ...c.containerSpec,
+        healthProbe: { ...c.containerSpec.healthProbe, periodSeconds: 30, timeoutSeconds: 10 },
+      },
+    }));
+
+    const result = await run('deploy', bad);
+
+    expect(result.code).not.toBe(0);
+    expect(result.err).toMatch(
+      /containerSpec\.healthProbe: period 30 s, timeout 10 s; Vertex AI requires the healthProbe timeout to exceed its period.*vertex\.probe-timeout-exceeds-period/,
+    );
+    expect(standIn.mutatingCalls()).toEqual([]);
+  });
+
   test('GIVEN a deployed config WHEN deployed again unchanged THEN it makes no mutating call', async () => {
     const s = synthesize();
     standIn.createEndpoint(REGION, s.endpointId);
@@ -389,7 +417,8 @@ describe('the synthesized provisioner command', () => {
       expected: [
         /failed: 400 INVALID_ARGUMENT: Image .* not found/,
         /build and push the image first/,
-        /docker push us-central1-docker\.pkg\.dev\/my-project\/detector\/form-detector:v1/,
+        // Vertex's GPU machines are x86-64; an arm64 workstation builds arm64 without --platform.
+        /docker build --platform linux\/amd64 -t us-central1-docker\.pkg\.dev\/my-project\/detector\/form-detector:v1 inference-container && docker push us-central1-docker\.pkg\.dev\/my-project\/detector\/form-detector:v1/,
       ],
     },
   ])('surfaces $name with the API message and exits non-zero', async ({ fault, expected }) => {

@@ -10,7 +10,13 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
 import { DataResource, TerraformVariable, Testing, Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { containerEnvironment, Duration, SUMMARY_METADATA_KEY, type GcpAcceleratorType } from '../../lib/core';
+import {
+  containerEnvironment,
+  Duration,
+  IMAGE_METADATA_KEY,
+  SUMMARY_METADATA_KEY,
+  type GcpAcceleratorType,
+} from '../../lib/core';
 import {
   DetectorGcpStack,
   ModelWeights,
@@ -172,13 +178,20 @@ describe('VertexDetectorEndpoint with minimal props', () => {
         healthRoute: '/health',
         sharedMemorySizeMb: '8192',
         deploymentTimeout: '3600s',
+        // Vertex AI requires a probe's timeout to exceed its period (REST ModelContainerSpec → Probe:
+        // periodSeconds "must be less than timeout_seconds"; models.upload fails with INVALID_ARGUMENT otherwise).
         startupProbe: {
           httpGet: { path: '/health', port: 8080 },
-          periodSeconds: 30,
-          timeoutSeconds: 10,
-          failureThreshold: 120,
+          periodSeconds: 10,
+          timeoutSeconds: 15,
+          failureThreshold: 360,
         },
-        healthProbe: { httpGet: { path: '/health', port: 8080 }, failureThreshold: 3 },
+        healthProbe: {
+          httpGet: { path: '/health', port: 8080 },
+          periodSeconds: 10,
+          timeoutSeconds: 15,
+          failureThreshold: 3,
+        },
       },
     });
     const env = Object.fromEntries(
@@ -216,6 +229,8 @@ describe('VertexDetectorEndpoint with minimal props', () => {
     expect(resource['//']).toEqual({
       metadata: expect.objectContaining({ path: 'gcp/Detector/Resource' }),
       [SUMMARY_METADATA_KEY]: e.summary,
+      // The image built from inference-container/ is the pinned vLLM image's CUDA 12.9 build (preflight reads it).
+      [IMAGE_METADATA_KEY]: { cudaVersion: '12.9', cudaVersionFrom: 'pinned' },
     });
     expect(e.summary).toMatchObject({
       cloud: 'gcp',
@@ -273,6 +288,8 @@ describe('VertexDetectorEndpoint with maximal props', () => {
     requestResponseLogging: { samplingRate: 0.05, bigqueryDestination: 'bq://my-project.detector_logs.requests' },
     labels: { team: 'documents', env: 'prod' },
     deploymentTimeout: Duration.minutes(90),
+    startupProbe: { period: Duration.seconds(30), timeout: Duration.seconds(40) },
+    healthProbe: { period: Duration.seconds(20), timeout: Duration.seconds(25), failureThreshold: 5 },
     sharedMemorySizeMiB: 12288,
     deployCommand: 'npx --no-install form-detector-vertex-deploy',
   };
@@ -332,7 +349,8 @@ describe('VertexDetectorEndpoint with maximal props', () => {
         imageUri: expect.stringMatching(/^europe-west4-docker\.pkg\.dev\/my-project\/.*\/form-detector:v7$/),
         sharedMemorySizeMb: '12288',
         deploymentTimeout: '5400s',
-        startupProbe: { failureThreshold: 180 },
+        startupProbe: { periodSeconds: 30, timeoutSeconds: 40, failureThreshold: 180 },
+        healthProbe: { periodSeconds: 20, timeoutSeconds: 25, failureThreshold: 5 },
       },
     });
     const env = Object.fromEntries(
@@ -597,7 +615,33 @@ describe('VertexDetectorEndpoint validation', () => {
     [
       'a deployment timeout above 2 hours',
       { deploymentTimeout: Duration.hours(3) },
-      /deploymentTimeout: got 10800s; use 5 minutes to 2 hours \(the Vertex AI limit\)/,
+      /deploymentTimeout: got "10800 s"; use at most 2 hours \(the Vertex AI limit\).*\[vertex\.deployment-timeout: https:\/\/cloud\.google\.com\/vertex-ai\/docs\/reference\/rest\/v1\/ModelContainerSpec\]/,
+    ],
+    [
+      'a deployment timeout under 5 minutes',
+      { deploymentTimeout: Duration.minutes(2) },
+      /deploymentTimeout: got 120s; use 5 minutes to 2 hours/,
+    ],
+    // Vertex REST ModelContainerSpec → Probe: periodSeconds "must be less than timeout_seconds".
+    [
+      'a health probe whose timeout does not exceed its period',
+      { healthProbe: { period: Duration.seconds(30), timeout: Duration.seconds(10) } },
+      /healthProbe: got "period 30 s, timeout 10 s"; Vertex AI requires the healthProbe timeout to exceed its period.*\[vertex\.probe-timeout-exceeds-period: https:\/\/cloud\.google\.com\/vertex-ai\/docs\/reference\/rest\/v1\/ModelContainerSpec#Probe\]/,
+    ],
+    [
+      'a startup probe with equal period and timeout',
+      { startupProbe: { period: Duration.seconds(20), timeout: Duration.seconds(20) } },
+      /startupProbe: got "period 20 s, timeout 20 s"; Vertex AI requires the startupProbe timeout to exceed its period/,
+    ],
+    [
+      'a probe period that is not whole seconds',
+      { startupProbe: { period: Duration.millis(1500) } },
+      /startupProbe\.period: got 1\.5s; use a whole number of seconds/,
+    ],
+    [
+      'a health probe failure threshold of 0',
+      { healthProbe: { failureThreshold: 0 } },
+      /healthProbe\.failureThreshold: got 0; use a whole number ≥ 1/,
     ],
     ['a missing project', { project: '' }, /project: got ""; set the GCP project/],
     ['a missing region', { region: '' }, /region: got ""; set the GCP region/],

@@ -175,7 +175,7 @@ describe('a CDKTF app of a platform team (node16 module resolution, subpath expo
   beforeAll(() => {
     dir = consumer(
       'tf-platform',
-      ['cdktf', 'constructs', '@cdktf/provider-google', '@cdktf/provider-azurerm'],
+      ['cdktf', 'constructs', '@cdktf/provider-google', '@cdktf/provider-azurerm', '@cdktf/provider-time'],
       {
         compilerOptions: {
           target: 'ES2022',

@@ -11,7 +11,9 @@ import { DetectorAwsStack } from '../../lib/aws';
 import { DetectorAzureStack } from '../../lib/azure';
 import { DetectorGcpStack } from '../../lib/gcp';
 import { renderReview, reviewCloudFormation, reviewTerraform, type StackReview } from '../../scripts/infra-review';
+import { checkPlatformRules, readSynthesizedDeployments } from '../../scripts/platform-checks';
 import { readCdkAssembly, readCdktfOutput } from '../../scripts/synthesized-summaries';
+import { PLATFORM_RULES } from '../../lib/core';
 
 const work = mkdtempSync(join(tmpdir(), 'infra-review-'));
 const cdkOut = join(work, 'cdk.out');
@@ -106,5 +108,22 @@ describe('infra review', () => {
     }
     expect(markdown).toContain('### Permissions granted');
     expect(readdirSync(work)).toEqual(expect.arrayContaining(['cdk.out', 'cdktf.out']));
+  });
+
+  test('the platform rules: the results on this output and the rule table, as `npm run preflight` has them', () => {
+    const checks = checkPlatformRules(readSynthesizedDeployments({ cdkOut: [cdkOut], cdktfOut: [tfOut] }));
+    const review = renderReview([aws, gcp, azure], 6, [], checks);
+    expect(review).toContain('## Platform rules');
+    expect(review).toMatch(new RegExp(`${PLATFORM_RULES.length} rules × 3 deployments: \\d+ pass, 0 fail`));
+    expect(review).toMatch(/^\| PASS \| `sagemaker\.inference-ami-set` \| FormDetector \(always-on\) \| /m);
+    expect(review).toContain('### The rules');
+    for (const rule of PLATFORM_RULES) {
+      expect(review).toContain(`| \`${rule.id}\` | ${rule.platform} |`);
+      expect(review).toContain(rule.source);
+    }
+    // The on-demand rules have no deployment in this output: listed, not passed.
+    expect(review).toMatch(/^\| SKIP \| `cloud-run\.startup-probe-window` \| \(none\) \| /m);
+    // Without checks, no section.
+    expect(markdown).not.toContain('## Platform rules');
   });
 });
