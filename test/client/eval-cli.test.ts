@@ -164,33 +164,14 @@ describe('form-detect eval', () => {
     expect(mixed.stderr).toContain(
       '--predictions scores saved records offline; --cloud, --resume belong to running detection',
     );
-    const offline = await run([
-      'eval',
-      '--truth',
-      't.jsonl',
-      '--predictions',
-      'r.jsonl',
-      '--compare-base',
-      '--records',
-      'x.jsonl',
-    ]);
+    const offline = await run('eval --truth t.jsonl --predictions r.jsonl --compare-base --records x.jsonl'.split(' '));
     expect(offline.stderr).toContain('--records applies when eval runs detection');
     expect(offline.stderr).toContain(
       '--compare-base runs detection twice; offline, give the base model records as --base-predictions',
     );
-    const endpoint = await run([
-      'eval',
-      '--truth',
-      't.jsonl',
-      '--cloud',
-      'azure',
-      '--concurrency',
-      '0',
-      '--records',
-      'r.json',
-      '--base-predictions',
-      'b.jsonl',
-    ]);
+    const endpoint = await run(
+      'eval --truth t.jsonl --cloud azure --concurrency 0 --records r.json --base-predictions b.jsonl'.split(' '),
+    );
     expect(endpoint.code).toBe(2);
     expect(endpoint.stderr).toContain('--endpoint is required');
     expect(endpoint.stderr).toContain('azure needs credentials');
