@@ -335,11 +335,11 @@ it('--compare-base: the same deployment asked with and without its adapter; both
 
 it('stopped by SIGINT during the base run, then --resume: nothing recorded by either run is sent again', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'eval-e2e-resume-'));
-  const names = Array.from({ length: 6 }, (_, i) => `scan-${i + 1}.png`);
+  const names = Array.from({ length: 5 }, (_, i) => `scan-${i + 1}.png`);
   await scans(dir, names);
   await controlStandIn(ctl, {
     outputByModel: { [ADAPTER]: answer(ADAPTER_BOXES), [BASE]: answer(BASE_BOXES) },
-    delayMs: 250,
+    delayMs: 300,
   });
   const out = join(dir, 'report.json');
   const adapterRecords = join(dir, 'report.records.jsonl');
@@ -355,7 +355,7 @@ it('stopped by SIGINT during the base run, then --resume: nothing recorded by ei
   const before = await standInCount(ctl);
 
   const started = startCliProcess([...args, '--concurrency', '1'], env);
-  // The adapter run is done and the base run has recorded two inputs: stop.
+  // The adapter run is done and the base run has recorded two of five inputs (each takes 300 ms): stop.
   await waitFor('two base-model records on disk', async () => (await lines(baseRecords)).length >= 2, 30_000);
   started.child.kill('SIGINT');
   const stopped = await started.done;
@@ -364,23 +364,23 @@ it('stopped by SIGINT during the base run, then --resume: nothing recorded by ei
   expect(existsSync(out)).toBe(false);
   const adapterDone = await lines(adapterRecords);
   const baseDone = await lines(baseRecords);
-  expect(adapterDone).toHaveLength(6);
+  expect(adapterDone).toHaveLength(5);
   expect(baseDone.length).toBeGreaterThanOrEqual(2);
-  expect(baseDone.length).toBeLessThan(6);
+  expect(baseDone.length).toBeLessThan(5);
   // Everything sent finished and is recorded (the input in flight was let finish).
-  expect(await standInCount(ctl)).toBe(before + 6 + baseDone.length);
+  expect(await standInCount(ctl)).toBe(before + 5 + baseDone.length);
 
   await controlStandIn(ctl, { delayMs: 0 });
   const resumed = await runCliProcess([...args, '--resume'], env);
   expect(resumed.code).toBe(0);
-  expect(resumed.stderr).toContain('6 input(s) skipped: done by an earlier run (--resume)');
+  expect(resumed.stderr).toContain('5 input(s) skipped: done by an earlier run (--resume)');
   expect(resumed.stderr).toContain(`${baseDone.length} input(s) skipped: done by an earlier run (--resume)`);
   // Only the base model's unfinished inputs were sent.
-  expect(await standInCount(ctl)).toBe(before + 12);
+  expect(await standInCount(ctl)).toBe(before + 10);
   expect((await lines(baseRecords)).map((r) => r.file).sort()).toEqual(names.map((n) => join(dir, n)).sort());
-  // The report covers all six scans: 24 truth; the adapter matched 18, the base model none at 0.5.
+  // The report covers all five scans: 20 truth; the adapter matched 15, the base model none at 0.5.
   const written = JSON.parse(await readFile(out, 'utf8'));
-  expect(written.adapter.overall.iou50).toMatchObject({ truth: 24, predicted: 24, matched: 18 });
-  expect(written.base.overall.iou50).toMatchObject({ truth: 24, predicted: 18, matched: 0 });
-  expect(written.base.overall.iou30).toMatchObject({ matched: 6 });
+  expect(written.adapter.overall.iou50).toMatchObject({ truth: 20, predicted: 20, matched: 15 });
+  expect(written.base.overall.iou50).toMatchObject({ truth: 20, predicted: 15, matched: 0 });
+  expect(written.base.overall.iou30).toMatchObject({ matched: 5 });
 });

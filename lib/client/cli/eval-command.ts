@@ -6,7 +6,6 @@
  * records are scored offline. Either way: the Markdown summary on stdout, report.json with --out, overlays with
  * --overlay.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   compareReports,
@@ -29,7 +28,7 @@ import { runEndpointBatch } from './endpoint-batch';
 import { UsageError } from './endpoint-options';
 import { EVAL_HELP, parseEvalOptions, type EndpointEvalOptions, type EvalOptions } from './eval-options';
 import { writeEvaluationOverlays } from './eval-overlays';
-import { JsonlSink } from './record-sinks';
+import { JsonlSink, writeFileAtomic } from './record-sinks';
 
 /** A truth document and, for a pdfme template, the form it describes (null: a blank basePdf and no source.pdf). */
 type TruthInput = TruthDocument & { pdf?: Uint8Array | null };
@@ -166,7 +165,7 @@ async function writeScores(
       );
     }
   }
-  if (options.out) await writeFile(options.out, `${JSON.stringify(output, null, 2)}\n`);
+  if (options.out) await writeFileAtomic(options.out, `${JSON.stringify(output, null, 2)}\n`);
   if (options.overlayDir) {
     const pdfs = new Map(truth.flatMap((doc) => (doc.pdf ? [[doc.file, doc.pdf] as const] : [])));
     await writeEvaluationOverlays(options.overlayDir, scored.pages, pdfs, io.stderr);
