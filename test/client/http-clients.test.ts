@@ -1,3 +1,4 @@
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { AzureMlDetectorClient, DetectorError, VertexDetectorClient, createDetectorClient } from '../../lib/client';
 import { containerError, makeImage, resultFor, startScriptedServer } from './helpers';
@@ -66,6 +67,23 @@ describe('AzureMlDetectorClient', () => {
       image_base64: png.toString('base64'),
       parameters: { adapter: false },
     });
+  });
+
+  it('detectPdf passes { adapter: false } on with every page it sends', async () => {
+    server = await startScriptedServer(async (request) => {
+      const { image_base64 } = JSON.parse(request.body.toString()) as { image_base64: string };
+      const { width, height } = await sharp(Buffer.from(image_base64, 'base64')).metadata();
+      return { status: 200, body: { ...resultFor(width!, height!), model: 'Qwen/Qwen3-VL-8B-Instruct' } };
+    });
+    const pdf = await PDFDocument.create();
+    pdf.addPage([595, 842]);
+    pdf.addPage([842, 595]);
+    const pages = await azure(server.url).detectPdf(await pdf.save(), { adapter: false });
+    expect(pages.map((page) => page.result.model)).toEqual(['Qwen/Qwen3-VL-8B-Instruct', 'Qwen/Qwen3-VL-8B-Instruct']);
+    expect(server.requests.map((request) => JSON.parse(request.body.toString()).parameters)).toEqual([
+      { adapter: false },
+      { adapter: false },
+    ]);
   });
 
   it('sends an Entra ID token from a credential, asking for the Azure ML scope', async () => {

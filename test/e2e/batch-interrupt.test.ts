@@ -3,7 +3,6 @@
  * SIGINT once some have finished. The finished records are on disk, the exit status is 130, and --resume sends
  * only the inputs that were not done (counted at the stand-in vLLM).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import {
   waitFor,
   type ControllerProcess,
 } from '../container/helpers/controller-process';
-import { CLI, runCliProcess } from './helpers';
+import { runCliProcess, startCliProcess } from './helpers';
 
 let ctl: ControllerProcess;
 beforeAll(async () => {
@@ -46,18 +45,13 @@ it('SIGINT keeps what finished (exit 130); --resume completes the rest without r
   const args = ['--cloud', 'azure', '--endpoint', `${ctl.url}/score`, '--key', 'k', '--image', inputs, '--out', out];
   const before = await standInCount(ctl);
 
-  const child = spawn(process.execPath, [CLI, ...args, '--concurrency', '1'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const started = startCliProcess([...args, '--concurrency', '1'], {});
   // Records reach the disk as inputs finish: stop once three are there.
   await waitFor('three records on disk', async () => (await readRecords(out)).length >= 3, 30_000);
-  child.kill('SIGINT');
-  expect(await exited).toBe(130);
-  expect(stderr).toMatch(/Stopped by SIGINT: \d+ input\(s\) done in this run, \d+ not done/);
+  started.child.kill('SIGINT');
+  const stopped = await started.done;
+  expect(stopped.code).toBe(130);
+  expect(stopped.stderr).toMatch(/Stopped by SIGINT: \d+ input\(s\) done in this run, \d+ not done/);
 
   const done = await readRecords(out);
   expect(done.length).toBeGreaterThanOrEqual(3);

@@ -72,8 +72,18 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built CLI as a process with only the environment given (plus PATH and HOME). */
-export async function runCliProcess(args: string[], env: Record<string, string>): Promise<CliRun> {
+/** Static credentials and a region for the AWS SDK in a CLI process; the SageMaker runtime stand-in takes any. */
+export const STAND_IN_AWS_ENV = {
+  AWS_ACCESS_KEY_ID: 'AKIDE2ESTANDIN',
+  AWS_SECRET_ACCESS_KEY: 'e2e-stand-in-secret',
+  AWS_REGION: 'eu-west-1',
+} as const;
+
+/**
+ * Starts the built CLI as a process with only the environment given (plus PATH and HOME), e.g. to signal it midway;
+ * `done` resolves when it has exited, with everything it printed.
+ */
+export function startCliProcess(args: string[], env: Record<string, string>) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before the end-to-end tests`);
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -83,8 +93,13 @@ export async function runCliProcess(args: string[], env: Record<string, string>)
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
-  return { code, stdout, stderr };
+  const done = new Promise<CliRun>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+/** Runs the built CLI as a process with only the environment given (plus PATH and HOME). */
+export async function runCliProcess(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return startCliProcess(args, env).done;
 }
 
 /** bbox_pixel per the contract: floor(n × side / 1000). */

@@ -12,18 +12,13 @@ import type { DetectionRecord } from '../../lib/client/cli/run-cli';
 import { makeImage } from '../client/helpers';
 import { call, controlStandIn, startController, type ControllerProcess } from '../container/helpers/controller-process';
 import { startSageMakerRuntimeStandIn, type SageMakerStandIn } from '../stand-ins/sagemaker-runtime';
-import { expectedBoxes, runCliProcess } from './helpers';
+import { STAND_IN_AWS_ENV, expectedBoxes, runCliProcess } from './helpers';
 
 const BOXES: Array<[number, number, number, number]> = [
   [100, 200, 500, 250],
   [0, 0, 1000, 1000],
 ];
 const RAW = JSON.stringify({ applicant_fields: BOXES.map((bbox) => ({ bbox })), count: BOXES.length });
-const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'AKIDE2ESTANDIN',
-  AWS_SECRET_ACCESS_KEY: 'e2e-stand-in-secret',
-  AWS_REGION: 'eu-west-1',
-};
 
 let ctl: ControllerProcess;
 let sagemaker: SageMakerStandIn;
@@ -36,7 +31,7 @@ beforeAll(async () => {
     endpoints: { 'form-detector': [], 'form-detector-ic-endpoint': ['form-detector-ic'] },
   });
   // The SDK's own conventions: static credentials and region from the environment, endpoint override by env.
-  const env = { ...AWS_ENV, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url };
+  const env = { ...STAND_IN_AWS_ENV, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url };
   for (const [name, value] of Object.entries(env)) {
     savedEnv[name] = process.env[name];
     process.env[name] = value;
@@ -161,7 +156,7 @@ describe('SageMaker end to end', () => {
         '--overlay',
         join(dir, 'overlays'),
       ],
-      { ...AWS_ENV, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url },
+      { ...STAND_IN_AWS_ENV, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url },
     );
     expect(run.stderr).toMatch(/page-1\.png\s+2\s+\d+\s+ok/);
     expect(run.code).toBe(0);
@@ -203,7 +198,7 @@ describe('SageMaker end to end', () => {
         '--image',
         join(dir, 'scan.png'),
       ],
-      { ...AWS_ENV, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url },
+      { ...STAND_IN_AWS_ENV, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url },
     );
     expect(run.code).toBe(0);
     // Not a terminal: one plain line at the first report (the next comes only after 30 s), then the end of it.
@@ -234,7 +229,7 @@ describe('SageMaker end to end', () => {
         join(dir, 'scan.png'),
       ],
       {
-        ...AWS_ENV,
+        ...STAND_IN_AWS_ENV,
         AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker.url,
       },
     );

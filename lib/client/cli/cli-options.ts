@@ -1,9 +1,9 @@
 /** `form-detect` (the detect command): its options (node:util parseArgs), help text, and validation. */
 import { parseArgs } from 'node:util';
 import {
-  ENDPOINT_HELP,
   ENDPOINT_OPTIONS,
   UsageError,
+  endpointHelp,
   readEndpointOptions,
   type EndpointOptions,
 } from './endpoint-options';
@@ -14,7 +14,8 @@ export const HELP = `form-detect — send PDF forms and document images to a dep
 
 Usage:
   form-detect --cloud aws|gcp|azure --endpoint <endpoint> --image <file or dir> [--image ...] [options]
-  form-detect eval --predictions <records.jsonl> --truth <file or dir> [...]   score saved records (eval --help)
+  form-detect eval --truth <file or dir> --cloud aws|gcp|azure --endpoint <endpoint> [...]
+                                 measure the deployment against ground truth (form-detect eval --help)
 
 Inputs and outputs:
   --image <path>                 a PDF, PNG, JPEG or WebP file, or a directory of them; repeat for more (required).
@@ -34,7 +35,7 @@ Inputs and outputs:
                                  (<name>-p<N>.overlay.png for PDF pages)
   -h, --help                     this text
 
-${ENDPOINT_HELP}
+${endpointHelp('--out')}
 Exit status: 0 when every input succeeded, 1 when any failed (the reason is in the summary and the records),
 2 on a usage error, 130 / 143 when stopped by SIGINT / SIGTERM.
 

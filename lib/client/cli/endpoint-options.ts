@@ -30,7 +30,8 @@ export const ENDPOINT_OPTIONS = {
   resume: { type: 'boolean' },
 } as const;
 
-export const ENDPOINT_HELP = `Endpoint, per cloud:
+/** The endpoint options' help; `recordsFlag` names the option whose records --resume reads (`--out`, `--records`). */
+export const endpointHelp = (recordsFlag: string) => `Endpoint, per cloud:
   aws    the SageMaker endpoint name        (credentials, region and AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME as the AWS SDK reads them)
   gcp    the Vertex AI dedicated endpoint's predict URL  (GOOGLE_OAUTH_ACCESS_TOKEN, else Application Default Credentials)
   azure  the Azure ML scoring URI           (--key / AZURE_ML_KEY, or an Entra ID token: --token / AZURE_ML_TOKEN)
@@ -51,8 +52,8 @@ Endpoint options:
                                  900 with --inference-component, 600 for *.run.app (Cloud Run), 720 for
                                  *.azurecontainerapps.io (Container Apps), else 0
   --concurrency <n>              requests in flight at once (default 4); a PDF's pages share them
-  --resume                       skip the inputs --out already holds as done (nothing is sent for them) and do
-                                 the rest; failed inputs are tried again
+  --resume                       skip the inputs ${recordsFlag} already holds as done (nothing is sent for them) and
+                                 do the rest; failed inputs are tried again
 
 Batches: records are written as each input finishes. Ctrl-C (SIGINT) or SIGTERM stops sending new inputs, lets the
 ones in flight finish (up to 30 s; a second Ctrl-C aborts them), writes what finished, prints the summary and exits

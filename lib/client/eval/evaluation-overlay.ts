@@ -1,8 +1,9 @@
 /**
  * Draws one page's scoring on its image: true positives (matched predictions), false positives (unmatched
  * predictions) and misses (unmatched truth) in three colours, as a PNG the size of the image (EXIF-rotated, like
- * overlay.ts). Boxes are page fractions, so any rendering of the page works.
+ * overlay.ts, whose drawOutlines draws them). Boxes are page fractions, so any rendering of the page works.
  */
+import { drawOutlines, type OutlinedBox } from '../overlay';
 import type { PageBox } from './boxes';
 import type { PageScore } from './score';
 
@@ -39,36 +40,27 @@ export async function drawEvaluationOverlay(
       ? (score.matches.find((m) => m.threshold === 0.5) ?? score.matches[0])
       : score.matches.find((m) => m.threshold === options.threshold)) ?? undefined;
   if (!match) throw new Error(`no matching at IoU ${options.threshold} in this page's score`);
-  const { default: sharp } = await import('sharp');
-  const { width, height } = (await sharp(image, { limitInputPixels: false }).metadata()).autoOrient;
-  const stroke = options.strokeWidth ?? Math.max(2, Math.round(Math.min(width, height) / 400));
-  const rect = ([x1, y1, x2, y2]: PageBox, color: string, dashed = false) => {
-    const left = Math.round(x1 * width);
-    const top = Math.round(y1 * height);
-    const w = Math.max(0, Math.round(x2 * width) - left);
-    const h = Math.max(0, Math.round(y2 * height) - top);
-    const dash = dashed ? ` stroke-dasharray="${stroke * 3},${stroke * 2}"` : '';
-    return `<rect x="${left}" y="${top}" width="${w}" height="${h}" fill="none" stroke="${escapeXml(color)}" stroke-width="${stroke}"${dash}/>`;
+  const colors = {
+    truePositive: options.truePositiveColor ?? EVALUATION_OVERLAY_COLORS.truePositive,
+    falsePositive: options.falsePositiveColor ?? EVALUATION_OVERLAY_COLORS.falsePositive,
+    miss: options.missColor ?? EVALUATION_OVERLAY_COLORS.miss,
   };
-  const matched = new Set(match.pairs.map((p) => p.predicted));
-  const rects = [
-    // Misses dashed, so a miss under a false positive stays visible.
-    ...match.missed.map((i) => rect(score.truth[i].box, options.missColor ?? EVALUATION_OVERLAY_COLORS.miss, true)),
-    ...match.extra.map((i) =>
-      rect(score.predicted[i], options.falsePositiveColor ?? EVALUATION_OVERLAY_COLORS.falsePositive),
-    ),
-    ...[...matched].map((i) =>
-      rect(score.predicted[i], options.truePositiveColor ?? EVALUATION_OVERLAY_COLORS.truePositive),
-    ),
-  ].join('');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" shape-rendering="crispEdges">${rects}</svg>`;
-  return sharp(image, { limitInputPixels: false })
-    .autoOrient()
-    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
-    .png()
-    .toBuffer();
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const matched = match.pairs.map((p) => p.predicted);
+  return drawOutlines(
+    image,
+    ({ width, height }) => {
+      const pixels = ([x1, y1, x2, y2]: PageBox): OutlinedBox['box'] => {
+        const left = Math.round(x1 * width);
+        const top = Math.round(y1 * height);
+        return [left, top, Math.max(left, Math.round(x2 * width)), Math.max(top, Math.round(y2 * height))];
+      };
+      return [
+        // Misses dashed and first, so a miss under a false positive stays visible.
+        ...match.missed.map((i) => ({ box: pixels(score.truth[i].box), color: colors.miss, dashed: true })),
+        ...match.extra.map((i) => ({ box: pixels(score.predicted[i]), color: colors.falsePositive })),
+        ...matched.map((i) => ({ box: pixels(score.predicted[i]), color: colors.truePositive })),
+      ];
+    },
+    options,
+  );
 }

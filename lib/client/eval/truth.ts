@@ -26,6 +26,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fromNormalized, fromRect, type PageBox } from './boxes';
+import { isPdf } from '../pdf/pdf-pages';
 import { pdfPageSizesMm, type PageSizeMm } from './pdf-page-sizes';
 import type { TruthBox, TruthDocument, TruthPage } from './score';
 
@@ -74,7 +75,7 @@ async function basePdfBytes(basePdf: string, templateDir: string): Promise<Uint8
   if (dataUri) return Buffer.from(basePdf.slice(dataUri[0].length), 'base64');
   if (/\.pdf$/i.test(basePdf.trim())) return readFile(resolve(templateDir, basePdf.trim()));
   const bytes = Buffer.from(basePdf, 'base64');
-  if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-') {
+  if (!isPdf(bytes)) {
     throw new Error('basePdf is neither a PDF data URI, base64 of a PDF, nor a path to a .pdf file');
   }
   return bytes;

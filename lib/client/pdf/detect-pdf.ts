@@ -94,7 +94,7 @@ export async function detectPdfBytes(
       signal.throwIfAborted();
       const image = await rendering.render(index, longSide);
       signal.throwIfAborted();
-      const result = await client.detect(image.png, { signal });
+      const result = await client.detect(image.png, { signal, adapter: options.adapter });
       const page: DetectedPage = { page: index + 1, size: pages[index].size, rotation: pages[index].rotation, result };
       await options.onPage?.(page, image.png);
       return page;
