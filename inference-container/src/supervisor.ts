@@ -219,10 +219,13 @@ export class VllmSupervisor extends EventEmitter {
       if (!payload) await body.dump();
       // Ready only when the served model — the adapter, when there is one — is listed: a vLLM that came up without
       // the adapter would answer every request with the plain base model, whose answers still parse.
-      if (Array.isArray(payload?.data)) {
-        this.listedModels = payload.data.map((m) => m.id).filter((id): id is string => typeof id === 'string');
+      // An answer without a `data` list lists nothing: an earlier listing must not keep the container ready.
+      if (payload) {
+        this.listedModels = Array.isArray(payload.data)
+          ? payload.data.map((m) => m.id).filter((id): id is string => typeof id === 'string')
+          : [];
       }
-      const listed = this.listedModels?.includes(this.options.servedModel) === true && payload !== null;
+      const listed = payload !== null && this.listedModels?.includes(this.options.servedModel) === true;
       if (listed) {
         this.failedPolls = 0;
         if (this.child && !this.isStopping()) this.setReady(true); // state may have changed while awaiting

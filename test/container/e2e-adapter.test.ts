@@ -211,6 +211,16 @@ describe('readiness proves the adapter loaded', () => {
       await controlStandIn(ctl, { omitModels: [ADAPTER] });
       await waitFor('readiness to drop', async () => (await call(`${ctl.url}/ping`)).status === 503);
       expect((await call(`${ctl.url}/health`)).json.status).toBe('adapter_missing');
+
+      // So does a listing that lists nothing: a 200 from /v1/models without its `data` array.
+      await controlStandIn(ctl, { omitModels: [] });
+      await waitReady(ctl);
+      await controlStandIn(ctl, { modelsWithoutData: true });
+      await waitFor('readiness to drop', async () => (await call(`${ctl.url}/ping`)).status === 503);
+      expect((await call(`${ctl.url}/health`)).json).toMatchObject({
+        status: 'adapter_missing',
+        vllm: { served_models: [] },
+      });
     } finally {
       await ctl.stop();
     }

@@ -19,7 +19,7 @@
  * STANDIN_OMIT_MODELS (comma-separated served names left out of /v1/models and refused by chat completions, as when
  * an adapter failed to load), STANDIN_EXIT_AFTER_LOAD (exit with this code once "loaded"), STANDIN_IGNORE_SIGTERM=1,
  * STANDIN_WORKER_PID_FILE (spawn a child "engine" process in the same process group and write its pid there).
- * Control endpoint: POST /standin/control {"delayMs", "output", "outputByModel", "omitModels", "outputs",
+ * Control endpoint: POST /standin/control {"delayMs", "output", "outputByModel", "omitModels", "modelsWithoutData", "outputs",
  * "findColor", "errorStatus", "crash": "next-request"}, GET /standin/requests (the last chat requests received) and GET /standin/count (chat
  * requests answered since start). `outputs` is a queue: each request takes the next one, then `output` again.
  * `findColor` ("#ff00ff"; null to stop) makes the answer the rectangles of that colour found in the image received
@@ -163,6 +163,7 @@ const state = {
   output: process.env.STANDIN_OUTPUT ?? '{"applicant_fields": [{"bbox": [100, 200, 500, 250]}], "count": 1}',
   outputByModel: JSON.parse(process.env.STANDIN_OUTPUT_BY_MODEL ?? '{}') as Record<string, string>,
   omitModels: (process.env.STANDIN_OMIT_MODELS ?? '').split(',').filter((name) => name !== ''),
+  modelsWithoutData: false,
   errorStatus: 0,
   crashNext: false,
   outputs: [] as string[],
@@ -180,11 +181,16 @@ app.get('/version', async () => ({ version }));
 // As vLLM's OpenAIServingModels.show_available_models: base model cards, then LoRA cards whose parent is the base.
 app.get('/v1/models', async () => ({
   object: 'list',
-  data: servedModels().map((id) =>
-    id === model
-      ? { id, object: 'model', owned_by: 'vllm', root: model, parent: null }
-      : { id, object: 'model', owned_by: 'vllm', root: id, parent: model },
-  ),
+  // `modelsWithoutData`: a 200 whose body carries no model list, as a broken or foreign server might answer.
+  ...(state.modelsWithoutData
+    ? {}
+    : {
+        data: servedModels().map((id) =>
+          id === model
+            ? { id, object: 'model', owned_by: 'vllm', root: model, parent: null }
+            : { id, object: 'model', owned_by: 'vllm', root: id, parent: model },
+        ),
+      }),
 }));
 
 app.post('/standin/control', async (request) => {
@@ -193,6 +199,7 @@ app.post('/standin/control', async (request) => {
     output: string;
     outputByModel: Record<string, string>;
     omitModels: string[];
+    modelsWithoutData: boolean;
     outputs: string[];
     findColor: string | null;
     errorStatus: number;
@@ -202,6 +209,7 @@ app.post('/standin/control', async (request) => {
   if (body.output !== undefined) state.output = body.output;
   if (body.outputByModel !== undefined) state.outputByModel = body.outputByModel;
   if (body.omitModels !== undefined) state.omitModels = body.omitModels;
+  if (body.modelsWithoutData !== undefined) state.modelsWithoutData = body.modelsWithoutData;
   if (body.outputs !== undefined) state.outputs = [...body.outputs];
   if (body.findColor !== undefined) {
     const hex = body.findColor?.replace('#', '');

@@ -253,6 +253,7 @@ export async function controlStandIn(
     output: string;
     outputByModel: Record<string, string>;
     omitModels: string[];
+    modelsWithoutData: boolean;
     outputs: string[];
     findColor: string | null;
     errorStatus: number;
