@@ -11,3 +11,8 @@ export * from './container-apps-service-base';
 export * from './detector-azure-stack';
 export * from './endpoint-base';
 export * from './model-weights';
+export * from './serving-props';
+export * from './probes';
+export * from './azure-ml-detector-endpoint-props';
+export * from './container-apps-gpu-detector-service-props';
+export * from './azure-ml-autoscale';

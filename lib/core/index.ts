@@ -16,9 +16,11 @@ export * from './model-profiles';
 export * from './naming';
 export * from './on-demand';
 export * from './platform-rules';
+export * from './platforms';
 export * from './quantization';
 export * from './scaling';
 export * from './sizing';
+export * from './start-window';
 export * from './validation';
 export * from './weights';
 export {

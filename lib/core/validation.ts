@@ -110,6 +110,18 @@ export class ValidationErrors {
     return seconds;
   }
 
+  /**
+   * Records a problem for each former prop name still present in `props` (from JavaScript, or through a cast), so a
+   * renamed prop is never ignored in silence: `renames` maps each former name to the current one.
+   */
+  renamed(props: object, renames: Readonly<Record<string, string>>): this {
+    for (const [former, current] of Object.entries(renames)) {
+      const value = (props as Record<string, unknown>)[former];
+      if (value !== undefined) this.add(former, value, `${former} is now called ${current}: pass ${current} instead`);
+    }
+    return this;
+  }
+
   get count(): number {
     return this.found.length;
   }

@@ -5,7 +5,14 @@
 export * from './cloud-run-gpu-detector-service';
 export * from './detector-gcp-stack';
 export * from './model-weights';
-export { DEFAULT_LABELS, type GcpServingProps } from './serving-resources';
+export { DEFAULT_LABELS } from './serving-resources';
+export type { GcpServingProps } from './serving-props';
+export * from './vertex-detector-endpoint-base';
+export * from './vertex-detector-endpoint-props';
+export * from './cloud-run-gpu-detector-service-props';
+export * from './cloud-run-detector-service-base';
+export { startupProbeTiming, CLOUD_RUN_DEFAULTS } from './cloud-run-validation';
+export { VERTEX_PROBE_DEFAULTS } from './vertex-validation';
 export * from './vertex-detector-endpoint';
 export { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
 export {

@@ -541,7 +541,7 @@ describe('ContainerAppsGpuDetectorService weights', () => {
   test('weights from Hugging Face are refused at synth: the download does not fit the 8 GiB of replica storage', () => {
     // https://learn.microsoft.com/azure/container-apps/storage-mounts: over 1 vCPU, 8 GiB of ephemeral storage.
     expect(() => synthService({ ...MINIMAL_ON_DEMAND_PROPS, weights: ModelWeights.fromHuggingFace() })).toThrow(
-      /weights: got "ModelWeights\.fromHuggingFace\(\)"; a serverless GPU replica has 8 GiB of ephemeral storage .*~16 GiB .*ModelWeights\.fromNewStore\(\).*ModelWeights\.fromAzureFiles/,
+      /weights: got "a Hugging Face download of ~16 GiB at every start"; a replica with 8 vCPU has 8 GiB of ephemeral storage .*ModelWeights\.fromNewStore\(\).*ModelWeights\.fromAzureFiles.*\[container-apps\.replica-storage: https:\/\/learn\.microsoft\.com\/azure\/container-apps\/storage-mounts\]/,
     );
     // Weights baked into the image need no download.
     expect(() =>
