@@ -1,5 +1,6 @@
 // @ts-check
 import eslint from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const iacPackages = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdktf', 'cdktf/*', '@cdktf/*', 'cdk-nag'];
@@ -26,6 +27,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    // No import cycles: a module that imports (directly or through others) a module that imports it back loads
+    // half-initialized. Only the project's own modules are followed (dependencies are not ours to untangle, and
+    // parsing them would make linting slow); type-only imports are erased at compile time and not followed.
+    files: ['**/*.ts'],
+    ...importX.flatConfigs.typescript,
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     // The core is cloud-neutral: it must load without any IaC framework or provider installed.
@@ -74,6 +87,33 @@ export default tseslint.config(
             {
               group: ['../gcp', '../gcp/*', '../azure', '../azure/*', 'cdktf', '@cdktf/*'],
               message: 'lib/aws must not import another cloud.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Shared CDKTF helpers of the Terraform clouds: no cloud's provider, no cloud module.
+    files: ['lib/cdktf/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../aws',
+                '../aws/*',
+                '../gcp',
+                '../gcp/*',
+                '../azure',
+                '../azure/*',
+                'aws-cdk-lib',
+                'aws-cdk-lib/*',
+                '@cdktf/provider-*',
+              ],
+              message: 'lib/cdktf holds CDKTF helpers only: no cloud module or provider.',
             },
           ],
         },

@@ -44,9 +44,9 @@ import type {
 } from './azure-ml-detector-endpoint-props';
 import { ARM_AUTH_MODES, AZURE_ML_DEFAULTS, validateAzureMlProps } from './azure-ml-validation';
 import { createWorkspace, createWorkspaceDependencies, type WorkspaceDependencies } from './azure-ml-workspace';
+import { concat } from '../cdktf/concat';
 import {
   compactName,
-  concat,
   imageReference,
   nameSuffix,
   pushImageCommand,

@@ -9,7 +9,8 @@ import type { Sleep } from '@cdktf/provider-time/lib/sleep';
 import type { Construct } from 'constructs';
 import { resourceName } from '../core';
 import { AZURE_ML_DEFAULTS } from './azure-ml-validation';
-import { concat, createLogAnalytics, type CommonArgs, type RoleGrants } from './common-resources';
+import { concat } from '../cdktf/concat';
+import { createLogAnalytics, type CommonArgs, type RoleGrants } from './common-resources';
 import type { AzureServingProps, RegistryReference } from './serving-props';
 
 /**

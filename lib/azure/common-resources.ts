@@ -1,4 +1,4 @@
-import { Fn, TerraformLocal, TerraformProvider, TerraformStack, Token } from 'cdktf';
+import { Fn, TerraformLocal, TerraformProvider, TerraformStack } from 'cdktf';
 import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
@@ -16,6 +16,7 @@ import {
   resourceName,
   type ValidationErrors,
 } from '../core';
+import { concat } from '../cdktf/concat';
 import type { AzureServingProps, IdentityReference, RegistryReference, ResourceGroupReference } from './serving-props';
 
 /**
@@ -36,14 +37,6 @@ export interface CommonArgs {
   readonly location: string;
   readonly resourceGroupName: string;
   readonly tags?: Record<string, string>;
-}
-
-/**
- * Joins strings, as a Terraform `join` when any part is a reference: a `${…}` template nested inside a function
- * such as jsonencode() is something cdktf warns it may render wrong.
- */
-export function concat(...parts: string[]): string {
-  return parts.some((part) => Token.isUnresolved(part)) ? Fn.join('', parts) : parts.join('');
 }
 
 /** `{ tags }` when there are any, else nothing (so untagged resources synthesize without an empty map). */

@@ -25,9 +25,9 @@ import {
   type DetectorDeployment,
   type ScalingSpec,
 } from '../core';
+import { concat } from '../cdktf/concat';
 import {
   compactName,
-  concat,
   createLogAnalytics,
   imageReference,
   nameSuffix,

@@ -3,7 +3,7 @@ import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container'
 import { StorageShare } from '@cdktf/provider-azurerm/lib/storage-share';
 import type { Construct } from 'constructs';
 import { normalizePrefix, prefixProblem, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
-import { concat } from './common-resources';
+import { concat } from '../cdktf/concat';
 
 /** The prefix of the weights in a store created by `ModelWeights.fromNewStore()`. */
 export const DEFAULT_WEIGHTS_PREFIX = 'weights';

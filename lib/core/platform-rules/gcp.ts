@@ -1,5 +1,4 @@
 import { GCP_MACHINES, gcpMachinesFor, type GcpAcceleratorType, type GcpMachineType } from '../gpu-catalog';
-import type { ColdStart } from '../on-demand';
 import { platformRule, seconds, unless, type RuleViolation } from './rule';
 
 const VERTEX_CONTAINER_SPEC = 'https://cloud.google.com/vertex-ai/docs/reference/rest/v1/ModelContainerSpec';
@@ -275,8 +274,8 @@ export const CLOUD_RUN_REQUEST_TIMEOUT = platformRule<{ seconds: number }>({
 export interface StartWindowInput {
   /** Initial delay + failure threshold × period, seconds. */
   readonly startWindowSeconds: number;
-  /** The estimated cold start of a new instance (image pull, weights, load, warm-up). */
-  readonly coldStart: ColdStart;
+  /** The estimated cold start of a new instance (image pull, weights, load, warm-up): a ColdStart. */
+  readonly coldStart: { readonly minMinutes: number; readonly maxMinutes: number; readonly reason: string };
   /** What to change when the estimate exceeds the window. */
   readonly remedy: string;
 }
