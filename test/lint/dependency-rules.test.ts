@@ -1,7 +1,7 @@
 /**
- * The dependency direction (bin → lib/{aws,gcp,azure,client} → lib/core → the container's contract), and the absence of
- * import cycles, are enforced by
- * eslint; these tests lint small sources as if they sat at those paths, through the real eslint CLI and config.
+ * The dependency direction (bin → lib/{aws,gcp,azure,client} → lib/core → the container's contract) and the absence
+ * of import cycles are enforced by eslint; these tests lint small sources as if they sat at those paths, through the
+ * real eslint CLI and config.
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
