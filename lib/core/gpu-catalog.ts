@@ -116,7 +116,8 @@ export function awsInstance(instanceType: string): Lookup<GpuInstance> {
 export type GcpMachineType = 'g2-standard-8' | 'n1-standard-8' | 'a2-highgpu-1g';
 export type GcpAcceleratorType = 'NVIDIA_L4' | 'NVIDIA_TESLA_T4' | 'NVIDIA_TESLA_A100';
 
-interface GcpMachine {
+/** A GCP machine type: its size, price and the accelerators it takes. */
+export interface GcpMachine {
   readonly vcpus: number;
   readonly memoryGiB: number;
   readonly usdPerHour: number;

@@ -8,15 +8,17 @@ import { ResourceGroupTemplateDeployment } from '@cdktf/provider-azurerm/lib/res
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import {
-  CONTAINER_APP_TYPE,
-  CONTAINER_APPS_API_VERSION,
   ContainerAppsGpuDetectorService,
-  MANAGED_ENVIRONMENT_TYPE,
   ModelWeights,
   type ArmTemplate,
   type ContainerAppsGpuDetectorServiceProps,
-  type ManagedEnvironmentProperties,
 } from '../../lib/azure';
+import {
+  CONTAINER_APP_TYPE,
+  CONTAINER_APPS_API_VERSION,
+  MANAGED_ENVIRONMENT_TYPE,
+  type ManagedEnvironmentProperties,
+} from '../../lib/azure/container-apps-environment-template';
 import { containerEnvironment, Duration } from '../../lib/core';
 import {
   MINIMAL_ON_DEMAND_PROPS,

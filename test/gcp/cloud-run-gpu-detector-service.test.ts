@@ -17,12 +17,8 @@ import {
   Duration,
   SUMMARY_METADATA_KEY,
 } from '../../lib/core';
-import {
-  CloudRunGpuDetectorService,
-  ModelWeights,
-  startupProbeTiming,
-  type CloudRunGpuDetectorServiceProps,
-} from '../../lib/gcp';
+import { CloudRunGpuDetectorService, ModelWeights, type CloudRunGpuDetectorServiceProps } from '../../lib/gcp';
+import { startupProbeTiming } from '../../lib/gcp/cloud-run-validation';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
