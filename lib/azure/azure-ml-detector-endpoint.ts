@@ -1,4 +1,4 @@
-import { Fn, TerraformLocal, Token, type ITerraformDependable } from 'cdktf';
+import { Fn, TerraformLocal, Token } from 'cdktf';
 import type { ApplicationInsights } from '@cdktf/provider-azurerm/lib/application-insights';
 import type { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
@@ -14,10 +14,7 @@ import type { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account
 import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import type { Construct } from 'constructs';
 import {
-  CONTAINER_PORT,
-  CONTAINER_ROUTES,
   containerEnvironment,
-  Duration,
   PLATFORM_LIMITS,
   resourceName,
   summarizeDeployment,
@@ -26,16 +23,7 @@ import {
   type DetectorDeployment,
   type ScalingSpec,
 } from '../core';
-import {
-  onlineDeploymentTemplate,
-  onlineEndpointTemplate,
-  templateParameters,
-  type ArmTemplate,
-  type OnlineDeploymentTemplateParameters,
-  type OnlineEndpointSpec,
-  type OnlineEndpointTemplateParameters,
-  type ProbeSettings,
-} from './arm-template';
+import type { ArmTemplate, OnlineDeploymentTemplateParameters } from './arm-template';
 import { autoscaleRules } from './azure-ml-autoscale';
 import type {
   AzureMlAuthMode,
@@ -63,8 +51,8 @@ import {
   type AzureMlDetectorEndpointAttributes,
   type IAzureMlDetectorEndpoint,
 } from './endpoint-base';
+import { createOnlineEndpointDeployments } from './azure-ml-template-deployments';
 import { ModelWeights, type ModelWeightsConfig } from './model-weights';
-import type { ProbeSeconds } from './probes';
 import type { IdentityReference, RegistryReference, ResourceGroupReference } from './serving-props';
 
 /**
@@ -267,85 +255,36 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
 
     this.image = imageReference(this.registry, props);
 
-    // Endpoint, environment, deployment and traffic.
-    const endpointSpec: OnlineEndpointSpec = {
+    // Endpoint, environment, deployment and traffic: two ARM template deployments.
+    const templates = createOnlineEndpointDeployments(this, id, {
+      props,
+      resolved,
       authMode: ARM_AUTH_MODES[this.authMode],
-      publicNetworkAccess: props.publicNetworkAccess === false ? 'Disabled' : 'Enabled',
-      description: `pdfme form-field detector: ${this.deployment.baseModel}${
-        this.deployment.loraAdapter ? ` + ${this.deployment.loraAdapter}` : ''
-      } (${this.deployment.quantization})`,
-    };
-    this.template = onlineDeploymentTemplate({
-      ...endpointSpec,
-      egressPublicNetworkAccess: props.egressPublicNetworkAccess === false ? 'Disabled' : 'Enabled',
-      instanceType: this.deployment.instance.instanceType,
-      port: CONTAINER_PORT,
-      routes: {
-        liveness: CONTAINER_ROUTES.azureLiveness,
-        readiness: CONTAINER_ROUTES.azureReadiness,
-        scoring: CONTAINER_ROUTES.azureScore,
+      parameters: {
+        workspaceName: this.workspaceName,
+        location: props.location,
+        endpointName: this.endpointName,
+        deploymentName: this.deploymentName,
+        environmentName: concat(this.endpointName, '-env'),
+        image: this.image,
+        endpointIdentityId: this.endpointIdentity.id,
+        instanceCount: resolved.instanceCount,
+        environmentVariables: containerEnvironment(this.deployment, this.weights.source),
+        tags,
+        ...(blob ? { modelName: concat(this.endpointName, '-weights'), modelUri: blob.uri } : {}),
       },
-      livenessProbe: armProbe(resolved.livenessProbe),
-      readinessProbe: armProbe(resolved.readinessProbe),
-      requestSettings: {
-        requestTimeout: Duration.millis(resolved.endpointTimeoutMs).toIsoString(),
-        maxConcurrentRequestsPerInstance: this.deployment.maxConcurrency,
-      },
-      appInsightsEnabled: props.appInsightsEnabled ?? true,
-      mountModel: blob !== undefined,
-    });
-    this.templateParameterValues = {
-      workspaceName: this.workspaceName,
-      location: props.location,
-      endpointName: this.endpointName,
-      deploymentName: this.deploymentName,
-      environmentName: concat(this.endpointName, '-env'),
-      image: this.image,
-      endpointIdentityId: this.endpointIdentity.id,
-      instanceCount: resolved.instanceCount,
-      environmentVariables: containerEnvironment(this.deployment, this.weights.source),
-      tags,
-      ...(blob ? { modelName: concat(this.endpointName, '-weights'), modelUri: blob.uri } : {}),
-    };
-    const dependencies: ITerraformDependable[] = [];
-    if (this.rolePropagation) dependencies.push(this.rolePropagation);
-    if (this.weights.createdContainer) dependencies.push(this.weights.createdContainer);
-    if (this.createdWorkspace) dependencies.push(this.createdWorkspace);
-
-    // The bare endpoint, created once: Terraform ignores every later change to it, so no update PUTs the
-    // endpoint without traffic (the deployment template below PUTs it again with traffic, after the deployment).
-    const endpointValues: OnlineEndpointTemplateParameters = {
-      workspaceName: this.templateParameterValues.workspaceName,
-      location: this.templateParameterValues.location,
-      endpointName: this.templateParameterValues.endpointName,
-      endpointIdentityId: this.templateParameterValues.endpointIdentityId,
-      tags: this.templateParameterValues.tags,
-    };
-    this.endpointTemplate = onlineEndpointTemplate(endpointSpec);
-    this.endpointTemplateDeployment = new ResourceGroupTemplateDeployment(this, 'Endpoint', {
-      name: resourceName(`${id}-online-endpoint-create`, { maxLength: 64 }),
       resourceGroupName: this.resourceGroup.name,
-      deploymentMode: 'Incremental',
-      templateContent: JSON.stringify(this.endpointTemplate, undefined, 2),
-      parametersContent: Fn.jsonencode(templateParameters(endpointValues)),
-      timeouts: { create: '30m', update: '30m', delete: '60m' },
-      ...tagged,
-      lifecycle: { ignoreChanges: 'all' },
-      dependsOn: dependencies,
+      dependencies: [
+        ...(this.rolePropagation ? [this.rolePropagation] : []),
+        ...(this.weights.createdContainer ? [this.weights.createdContainer] : []),
+        ...(this.createdWorkspace ? [this.createdWorkspace] : []),
+      ],
     });
-    dependencies.push(this.endpointTemplateDeployment);
-
-    this.templateDeployment = new ResourceGroupTemplateDeployment(this, 'Resource', {
-      name: resourceName(`${id}-online-endpoint`, { maxLength: 64 }),
-      resourceGroupName: this.resourceGroup.name,
-      deploymentMode: 'Incremental',
-      templateContent: JSON.stringify(this.template, undefined, 2),
-      parametersContent: Fn.jsonencode(templateParameters(this.templateParameterValues)),
-      // A GPU deployment waits for quota, pulls a ~10 GB image and loads the model.
-      timeouts: { create: '120m', update: '120m', delete: '60m' },
-      ...tagged,
-      dependsOn: dependencies,
-    });
+    this.template = templates.template;
+    this.endpointTemplate = templates.endpointTemplate;
+    this.templateParameterValues = templates.parameters;
+    this.endpointTemplateDeployment = templates.endpointTemplateDeployment;
+    this.templateDeployment = templates.templateDeployment;
 
     this.summary = summarizeDeployment({
       service: PLATFORM_LIMITS.azureMl.name,
@@ -414,16 +353,4 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
   private templateOutput(name: string): string {
     return Fn.lookupNested(Fn.jsondecode(this.templateDeployment.outputContent), [name, 'value']);
   }
-}
-
-/** A probe in whole seconds as the ARM template takes it (ISO-8601 durations). */
-function armProbe(p: ProbeSeconds): ProbeSettings {
-  const iso = (s: number): string => Duration.seconds(s).toIsoString();
-  return {
-    initialDelay: iso(p.initialDelay),
-    period: iso(p.period),
-    timeout: iso(p.timeout),
-    successThreshold: p.successThreshold,
-    failureThreshold: p.failureThreshold,
-  };
 }
