@@ -5,6 +5,16 @@ import tseslint from 'typescript-eslint';
 
 const iacPackages = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdktf', 'cdktf/*', '@cdktf/*', 'cdk-nag'];
 
+/** `../<name>` and `../<name>/*` for each sibling module under lib/. */
+const modules = (...names) => names.flatMap((name) => [`../${name}`, `../${name}/*`]);
+/** A package and its deep paths. */
+const packages = (name) => [name, `${name}/*`];
+
+/** A config block refusing imports that match `patterns` in `files`. */
+function restrictImports(files, patterns) {
+  return { files: [files], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -40,134 +50,40 @@ export default tseslint.config(
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
-  {
-    // The core is cloud-neutral: it must load without any IaC framework or provider installed.
-    files: ['lib/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: iacPackages,
-              message: 'lib/core is cloud-neutral: no aws-cdk-lib, constructs, cdktf or provider imports.',
-            },
-            {
-              group: ['../aws/*', '../gcp/*', '../azure/*', '../client/*', '../aws', '../gcp', '../azure', '../client'],
-              message: 'lib/core must not import a cloud module.',
-            },
-          ],
-        },
-      ],
+  // The core is cloud-neutral: it must load without any IaC framework or provider installed.
+  restrictImports('lib/core/**/*.ts', [
+    {
+      group: iacPackages,
+      message: 'lib/core is cloud-neutral: no aws-cdk-lib, constructs, cdktf or provider imports.',
     },
-  },
-  {
-    // The container never imports lib/ (the dependency runs one way: lib → container contract).
-    files: ['inference-container/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/lib/*', '**/lib'], message: 'The container must not import lib/.' },
-            { group: iacPackages, message: 'The container must not import IaC packages.' },
-          ],
-        },
-      ],
+    { group: modules('aws', 'gcp', 'azure', 'client'), message: 'lib/core must not import a cloud module.' },
+  ]),
+  // The container never imports lib/ (the dependency runs one way: lib → container contract).
+  restrictImports('inference-container/**/*.ts', [
+    { group: ['**/lib/*', '**/lib'], message: 'The container must not import lib/.' },
+    { group: iacPackages, message: 'The container must not import IaC packages.' },
+  ]),
+  // Cloud modules never import each other (nor another cloud's IaC packages).
+  restrictImports('lib/aws/**/*.ts', [
+    { group: [...modules('gcp', 'azure'), 'cdktf', '@cdktf/*'], message: 'lib/aws must not import another cloud.' },
+  ]),
+  restrictImports('lib/gcp/**/*.ts', [
+    {
+      group: [...modules('aws', 'azure'), 'aws-cdk-lib', 'aws-cdk-lib/*', ...packages('@cdktf/provider-azurerm')],
+      message: 'lib/gcp must not import another cloud.',
     },
-  },
-  {
-    // Cloud modules never import each other.
-    files: ['lib/aws/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../gcp', '../gcp/*', '../azure', '../azure/*', 'cdktf', '@cdktf/*'],
-              message: 'lib/aws must not import another cloud.',
-            },
-          ],
-        },
-      ],
+  ]),
+  restrictImports('lib/azure/**/*.ts', [
+    {
+      group: [...modules('aws', 'gcp'), 'aws-cdk-lib', 'aws-cdk-lib/*', ...packages('@cdktf/provider-google')],
+      message: 'lib/azure must not import another cloud.',
     },
-  },
-  {
-    // Shared CDKTF helpers of the Terraform clouds: no cloud's provider, no cloud module.
-    files: ['lib/cdktf/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '../aws',
-                '../aws/*',
-                '../gcp',
-                '../gcp/*',
-                '../azure',
-                '../azure/*',
-                'aws-cdk-lib',
-                'aws-cdk-lib/*',
-                '@cdktf/provider-*',
-              ],
-              message: 'lib/cdktf holds CDKTF helpers only: no cloud module or provider.',
-            },
-          ],
-        },
-      ],
+  ]),
+  // Shared CDKTF helpers of the Terraform clouds: no cloud's provider, no cloud module.
+  restrictImports('lib/cdktf/**/*.ts', [
+    {
+      group: [...modules('aws', 'gcp', 'azure'), 'aws-cdk-lib', 'aws-cdk-lib/*', '@cdktf/provider-*'],
+      message: 'lib/cdktf holds CDKTF helpers only: no cloud module or provider.',
     },
-  },
-  {
-    files: ['lib/gcp/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '../aws',
-                '../aws/*',
-                '../azure',
-                '../azure/*',
-                'aws-cdk-lib',
-                'aws-cdk-lib/*',
-                '@cdktf/provider-azurerm',
-                '@cdktf/provider-azurerm/*',
-              ],
-              message: 'lib/gcp must not import another cloud.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['lib/azure/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '../aws',
-                '../aws/*',
-                '../gcp',
-                '../gcp/*',
-                'aws-cdk-lib',
-                'aws-cdk-lib/*',
-                '@cdktf/provider-google',
-                '@cdktf/provider-google/*',
-              ],
-              message: 'lib/azure must not import another cloud.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ]),
 );

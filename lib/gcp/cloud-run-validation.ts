@@ -23,7 +23,7 @@ import {
 import { invokerProblem } from './cloud-run-detector-service-base';
 import type { CloudRunGpuDetectorServiceProps, CloudRunIngress } from './cloud-run-gpu-detector-service-props';
 import { ModelWeights } from './model-weights';
-import { validateServingProps } from './serving-resources';
+import { refuseScalingKnobs, validateServingProps } from './serving-resources';
 
 /**
  * The Cloud Run service's props checked in one pass (one small `validateX()` per concern), every problem recorded
@@ -124,20 +124,12 @@ function validateScaling(props: CloudRunGpuDetectorServiceProps, errors: Validat
         'scaleToZero out',
     );
   }
-  const s = props.scaling ?? {};
-  if (s.targetConcurrencyPerInstance !== undefined) {
-    errors.add(
-      'scaling.targetConcurrencyPerInstance',
-      s.targetConcurrencyPerInstance,
+  refuseScalingKnobs(props.scaling, errors, {
+    target:
       'Cloud Run scales on requests in flight against the container concurrency (maxConcurrency), with no target ' +
-        'of its own: leave it out and set maxConcurrency instead',
-    );
-  }
-  for (const name of ['scaleOutCooldown', 'scaleInCooldown'] as const) {
-    if (s[name] !== undefined) {
-      errors.add(`scaling.${name}`, s[name], 'Cloud Run autoscaling has no cooldown setting: leave it out');
-    }
-  }
+      'of its own: leave it out and set maxConcurrency instead',
+    cooldown: 'Cloud Run autoscaling has no cooldown setting: leave it out',
+  });
   return scaleToZero;
 }
 

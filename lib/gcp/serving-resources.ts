@@ -5,7 +5,13 @@ import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { containerSourceTag, DEFAULT_IMAGE_NAME, resourceName, type ValidationErrors } from '../core';
+import {
+  containerSourceTag,
+  DEFAULT_IMAGE_NAME,
+  resourceName,
+  type ScalingOptions,
+  type ValidationErrors,
+} from '../core';
 import type { GcpServingProps } from './serving-props';
 
 /**
@@ -103,6 +109,22 @@ export function validateServingProps(props: GcpServingProps, errors: ValidationE
     (v) => SERVICE_ACCOUNT_EMAIL.test(v),
     'use a service account email, e.g. "detector@my-project.iam.gserviceaccount.com"',
   );
+}
+
+/**
+ * Both GCP services scale on their own signal, with neither a concurrency target nor cooldowns: each given one is a
+ * problem whose fix says what the platform scales on instead.
+ */
+export function refuseScalingKnobs(
+  scaling: ScalingOptions | undefined,
+  errors: ValidationErrors,
+  fixes: { readonly target: string; readonly cooldown: string },
+): void {
+  const s = scaling ?? {};
+  errors.check('scaling.targetConcurrencyPerInstance', s.targetConcurrencyPerInstance, () => false, fixes.target);
+  for (const name of ['scaleOutCooldown', 'scaleInCooldown'] as const) {
+    if (s[name] !== undefined) errors.add(`scaling.${name}`, s[name], fixes.cooldown);
+  }
 }
 
 /** Enables a project service, and never disables it on destroy (other things in the project may use it). */

@@ -16,7 +16,7 @@ import {
   type ScalingSpec,
 } from '../core';
 import { ModelWeights } from './model-weights';
-import { validateServingProps } from './serving-resources';
+import { refuseScalingKnobs, validateServingProps } from './serving-resources';
 import type { VertexDetectorEndpointProps, VertexProbeOptions } from './vertex-detector-endpoint-props';
 
 /**
@@ -105,23 +105,11 @@ function validateAutoscaling(props: VertexDetectorEndpointProps, errors: Validat
     (n) => Number.isInteger(n) && n >= 1 && n <= 100,
     'use a whole percentage from 1 to 100, e.g. 60',
   );
-  const s = props.scaling ?? {};
-  if (s.targetConcurrencyPerInstance !== undefined) {
-    errors.add(
-      'scaling.targetConcurrencyPerInstance',
-      s.targetConcurrencyPerInstance,
-      'Vertex AI scales on accelerator duty cycle, not concurrency: leave it out and set dutyCycleTarget instead',
-    );
-  }
-  for (const name of ['scaleOutCooldown', 'scaleInCooldown'] as const) {
-    if (s[name] !== undefined) {
-      errors.add(
-        `scaling.${name}`,
-        s[name],
-        'Vertex AI autoscaling has no cooldown setting (it waits for the metric over a fixed window): leave it out',
-      );
-    }
-  }
+  refuseScalingKnobs(props.scaling, errors, {
+    target: 'Vertex AI scales on accelerator duty cycle, not concurrency: leave it out and set dutyCycleTarget instead',
+    cooldown:
+      'Vertex AI autoscaling has no cooldown setting (it waits for the metric over a fixed window): leave it out',
+  });
 }
 
 /** `weights`, or the deprecated `modelWeights` URI (never both). */

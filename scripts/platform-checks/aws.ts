@@ -15,7 +15,7 @@ import {
 } from '../../lib/core';
 import {
   fitNote,
-  label,
+  deploymentOf,
   literalNumber,
   notChecked,
   values,
@@ -124,9 +124,7 @@ export function cloudFormationDeployments(file: string): SynthesizedDeployment[]
         timeout === undefined
           ? notChecked(`${CONTAINER_ENV.requestTimeoutMs} is not a literal`)
           : values({ what: `${CONTAINER_ENV.requestTimeoutMs} ${timeout}`, input: { requestTimeoutMs: timeout } });
-      const vllm = vllmInputs(env, instance, 'the production variant', target);
-      inputs['vllm.gpu-memory-fit'] = vllm.fit;
-      inputs['vllm.quantization-compute-capability'] = vllm.quantization;
+      Object.assign(inputs, vllmInputs(env, instance, 'the production variant', target));
     }
     const name = props(endpoint).EndpointName;
     inputs['sagemaker.endpoint-name'] =
@@ -140,6 +138,6 @@ export function cloudFormationDeployments(file: string): SynthesizedDeployment[]
           ? values({ what: icName, input: { name: icName } })
           : notChecked('the inference component name is only known at deploy time');
     }
-    return { file, label: label(stack, summary, target), target, summary, inputs };
+    return deploymentOf(file, stack, target, summary, inputs);
   });
 }

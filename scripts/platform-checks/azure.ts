@@ -14,7 +14,7 @@ import {
 import {
   durationSeconds,
   envFromList,
-  label,
+  deploymentOf,
   literalNumber,
   metadata,
   notChecked,
@@ -155,15 +155,16 @@ export function azureMlDeployment(
             ...cooldowns.map((c) => ({ what: `cooldown ${c}`, input: { seconds: durationSeconds(c) ?? Number.NaN } })),
           ),
   };
-  const vllm = vllmInputs(
-    env,
-    (AZURE_INSTANCES as Record<string, GpuInstance>)[instanceType],
-    'the ARM deployment',
-    'azure-ml-endpoint',
+  Object.assign(
+    inputs,
+    vllmInputs(
+      env,
+      (AZURE_INSTANCES as Record<string, GpuInstance>)[instanceType],
+      'the ARM deployment',
+      'azure-ml-endpoint',
+    ),
   );
-  inputs['vllm.gpu-memory-fit'] = vllm.fit;
-  inputs['vllm.quantization-compute-capability'] = vllm.quantization;
-  return { file, label: label(stack, summary, 'azure-ml-endpoint'), target: 'azure-ml-endpoint', summary, inputs };
+  return deploymentOf(file, stack, 'azure-ml-endpoint', summary, inputs);
 }
 
 export function containerAppsDeployment(
@@ -212,21 +213,16 @@ export function containerAppsDeployment(
     'azure.role-assignment-propagation': roleInputs(config),
     'container-apps.replica-storage': replicaStorageInputs(envFromList(container.env), literalNumber(container.cpu)),
   };
-  const vllm = vllmInputs(
-    envFromList(container.env),
-    (CONTAINER_APPS_GPU_PROFILES as Record<string, GpuInstance>)[profile],
-    'the GPU workload profile',
-    'container-apps-service',
-  );
-  inputs['vllm.gpu-memory-fit'] = vllm.fit;
-  inputs['vllm.quantization-compute-capability'] = vllm.quantization;
-  return {
-    file,
-    label: label(stack, summary, 'container-apps-service'),
-    target: 'container-apps-service',
-    summary,
+  Object.assign(
     inputs,
-  };
+    vllmInputs(
+      envFromList(container.env),
+      (CONTAINER_APPS_GPU_PROFILES as Record<string, GpuInstance>)[profile],
+      'the GPU workload profile',
+      'container-apps-service',
+    ),
+  );
+  return deploymentOf(file, stack, 'container-apps-service', summary, inputs);
 }
 
 /** Where the replica's weights come from (a mounted store, the image, or a download at start) and its vCPUs. */

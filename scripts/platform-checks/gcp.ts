@@ -16,7 +16,7 @@ import {
   durationSeconds,
   envFromList,
   fitNote,
-  label,
+  deploymentOf,
   literalNumber,
   metadata,
   notChecked,
@@ -78,22 +78,12 @@ export function vertexDeployment(
       String(machine.acceleratorType),
       literalNumber(machine.acceleratorCount) ?? 1,
     );
-    const vllm = vllmInputs(
-      env,
-      lookup.ok ? lookup.value : undefined,
-      'the deploy config machine spec',
-      'vertex-endpoint',
+    Object.assign(
+      inputs,
+      vllmInputs(env, lookup.ok ? lookup.value : undefined, 'the deploy config machine spec', 'vertex-endpoint'),
     );
-    inputs['vllm.gpu-memory-fit'] = vllm.fit;
-    inputs['vllm.quantization-compute-capability'] = vllm.quantization;
   }
-  return {
-    file,
-    label: label(stack, summary, 'vertex-endpoint'),
-    target: 'vertex-endpoint',
-    summary,
-    inputs,
-  };
+  return deploymentOf(file, stack, 'vertex-endpoint', summary, inputs);
 }
 
 export function cloudRunDeployment(file: string, stack: string, service: Json): SynthesizedDeployment {
@@ -170,21 +160,16 @@ export function cloudRunDeployment(file: string, stack: string, service: Json): 
     what: `${gcsVolumes} Cloud Storage volume(s), ${executionEnvironment ?? 'default execution environment'}`,
     input: { gcsVolumes, executionEnvironment },
   });
-  const vllm = vllmInputs(
-    env,
-    cpu !== undefined && memoryGiB !== undefined ? cloudRunGpuInstance(cpu, memoryGiB) : undefined,
-    'the container resources',
-    'cloud-run-service',
-  );
-  inputs['vllm.gpu-memory-fit'] = vllm.fit;
-  inputs['vllm.quantization-compute-capability'] = vllm.quantization;
-  return {
-    file,
-    label: label(stack, summary, 'cloud-run-service'),
-    target: 'cloud-run-service',
-    summary,
+  Object.assign(
     inputs,
-  };
+    vllmInputs(
+      env,
+      cpu !== undefined && memoryGiB !== undefined ? cloudRunGpuInstance(cpu, memoryGiB) : undefined,
+      'the container resources',
+      'cloud-run-service',
+    ),
+  );
+  return deploymentOf(file, stack, 'cloud-run-service', summary, inputs);
 }
 
 /** The start window of the synthesized startup probe against the cold start its weights source implies. */

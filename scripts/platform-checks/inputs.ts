@@ -92,8 +92,32 @@ export function fitNote(driver: HostDriver, imageCuda: string): string {
   return fit.runs ? (fit.how === 'native' ? ': native' : ': by CUDA minor-version compatibility') : '';
 }
 
-/** The model, quantization and vLLM settings from a container environment, for the vLLM rules. */
+/** A deployment read off the output, labelled with its stack and mode. */
+export function deploymentOf(
+  file: string,
+  stack: string,
+  target: RuleTarget,
+  summary: DeploymentSummary | undefined,
+  inputs: Readonly<Record<string, RuleInputs>>,
+): SynthesizedDeployment {
+  return { file, label: label(stack, summary, target), target, summary, inputs };
+}
+
+/** The vLLM rules' inputs (memory fit, quantization on the GPU), by rule id, from a container environment. */
 export function vllmInputs(
+  env: Record<string, unknown>,
+  instance: GpuInstance | undefined,
+  where: string,
+  target: RuleTarget,
+): Record<string, RuleInputs> {
+  const byRule = (r: { fit: RuleInputs; quantization: RuleInputs }): Record<string, RuleInputs> => ({
+    'vllm.gpu-memory-fit': r.fit,
+    'vllm.quantization-compute-capability': r.quantization,
+  });
+  return byRule(vllmRuleInputs(env, instance, where, target));
+}
+
+function vllmRuleInputs(
   env: Record<string, unknown>,
   instance: GpuInstance | undefined,
   where: string,
