@@ -10,6 +10,7 @@ import {
   CONTAINER_ENV,
   normalizePrefix,
   prefixProblem,
+  refuseProp,
   ValidationErrors,
   WEIGHTS_LAYOUT,
   type WeightsSource,
@@ -127,7 +128,7 @@ export abstract class ModelWeights {
   static fromNewStore(options: NewS3StoreOptions = {}): ModelWeights {
     const prefix = normalizePrefix(options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
     const problem = prefix === '' ? "use a non-empty key prefix, e.g. 'weights'" : prefixProblem(prefix);
-    if (problem) new ValidationErrors('ModelWeights.fromNewStore').add('prefix', options.prefix, problem).throwIfAny();
+    if (problem) refuseProp('ModelWeights.fromNewStore', 'prefix', options.prefix, problem);
     return new S3PrefixWeights(
       (scope) => {
         const bucket = new Bucket(scope, 'WeightsBucket', {

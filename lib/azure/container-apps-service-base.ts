@@ -1,6 +1,6 @@
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { CONTAINER_ROUTES, ValidationErrors } from '../core';
+import { CONTAINER_ROUTES, refuseProp } from '../core';
 import { CONTAINER_APP_TYPE } from './container-apps-environment-template';
 import type { AzureMetric, MetricOptions } from './endpoint-base';
 
@@ -83,13 +83,12 @@ export class ImportedContainerAppsDetectorService extends ContainerAppsDetectorS
       ? Fn.element(Fn.split('/', attributes.containerAppId), 8)
       : (attributes.containerAppId.split('/')[8] ?? '');
     if (!Token.isUnresolved(attributes.containerAppId) && this.serviceName === '') {
-      new ValidationErrors(`fromServiceAttributes '${this.node.path}'`)
-        .add(
-          'containerAppId',
-          attributes.containerAppId,
-          'pass the full resource id, /subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.App/containerApps/<name>',
-        )
-        .throwIfAny();
+      refuseProp(
+        `fromServiceAttributes '${this.node.path}'`,
+        'containerAppId',
+        attributes.containerAppId,
+        'pass the full resource id, /subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.App/containerApps/<name>',
+      );
     }
   }
 }

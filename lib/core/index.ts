@@ -203,6 +203,7 @@ export { cloudRunStartWindow, startWindowWarning, type StartWindow } from './sta
 export {
   DetectorValidationError,
   formatProblem,
+  refuseProp,
   isPositiveInteger,
   ValidationErrors,
   type CheckedRule,

@@ -30,6 +30,11 @@ export class DetectorValidationError extends Error {
   }
 }
 
+/** Throws one DetectorValidationError with a single problem: a check outside a construct's validation pass. */
+export function refuseProp(subject: string, prop: string, value: unknown, fix: string): never {
+  throw new DetectorValidationError(subject, [{ prop, value: describeValue(value), fix }]);
+}
+
 /** `prop: got value; fix`. */
 export function formatProblem(problem: ValidationProblem): string {
   return `${problem.prop}: got ${problem.value}; ${problem.fix}`;

@@ -1,7 +1,7 @@
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { CONTAINER_ROUTES, ValidationErrors } from '../core';
+import { CONTAINER_ROUTES, refuseProp } from '../core';
 
 /**
  * What every Cloud Run detector service offers, created here or imported: the interface, the base class that carries
@@ -71,8 +71,7 @@ export abstract class CloudRunDetectorServiceBase extends Construct implements I
   grantInvoke(member: string): CloudRunV2ServiceIamMember {
     if (!Token.isUnresolved(member)) {
       const problem = invokerProblem(member);
-      if (problem)
-        new ValidationErrors(`grantInvoke on '${this.node.path}'`).add('member', member, problem).throwIfAny();
+      if (problem) refuseProp(`grantInvoke on '${this.node.path}'`, 'member', member, problem);
     }
     const existing = this.grants.get(member);
     if (existing) return existing;

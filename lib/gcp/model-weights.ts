@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import {
   normalizePrefix,
   prefixProblem,
+  refuseProp,
   resourceName,
   ValidationErrors,
   WEIGHTS_LAYOUT,
@@ -114,7 +115,7 @@ export abstract class ModelWeights {
   static fromNewStore(options: NewCloudStorageStoreOptions = {}): ModelWeights {
     const prefix = normalizePrefix(options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
     const problem = prefixProblem(prefix);
-    if (problem) new ValidationErrors('ModelWeights.fromNewStore').add('prefix', options.prefix, problem).throwIfAny();
+    if (problem) refuseProp('ModelWeights.fromNewStore', 'prefix', options.prefix, problem);
     return new CloudStorageWeights((scope, context) => {
       const createdBucket = new StorageBucket(scope, 'WeightsBucket', {
         project: context.project,

@@ -562,7 +562,7 @@ describe('ContainerAppsGpuDetectorService weights', () => {
       containerName: 'c',
     });
     expect(() => synthService({ ...MINIMAL_ON_DEMAND_PROPS, weights: blob })).toThrow(
-      /a blob container cannot be read here/,
+      /Invalid ContainerAppsGpuDetectorService 'stack\/Detector':\n {2}- weights: got "a blob container"; it cannot be read here/,
     );
   });
 });
