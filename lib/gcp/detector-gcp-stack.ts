@@ -16,6 +16,9 @@ import type { CloudRunGpuDetectorServiceProps } from './cloud-run-gpu-detector-s
 import { VertexDetectorEndpoint } from './vertex-detector-endpoint';
 import type { VertexDetectorEndpointProps } from './vertex-detector-endpoint-props';
 
+/** What DetectorGcpStack takes itself; everything else is a construct's, in alwaysOn or onDemand. */
+const STACK_PROPS: readonly string[] = ['project', 'region', 'env', 'mode', 'alwaysOn', 'onDemand'];
+
 export interface DetectorGcpStackProps {
   /**
    * GCP project id.
@@ -74,8 +77,17 @@ export class DetectorGcpStack extends TerraformStack {
     const errors = new ValidationErrors(`DetectorGcpStack '${this.node.path}'`, (v) => Token.isUnresolved(v));
     const project = props.project ?? env.GOOGLE_CLOUD_PROJECT?.trim();
     const region = props.region ?? env.GOOGLE_REGION?.trim();
-    if (!project)
+    // The construct props were once given flat on the stack; they now go in the block of their mode.
+    for (const key of Object.keys(props).filter((k) => !STACK_PROPS.includes(k))) {
+      errors.add(
+        key,
+        (props as Record<string, unknown>)[key],
+        'construct props go in alwaysOn (the Vertex AI endpoint) or onDemand (the Cloud Run service)',
+      );
+    }
+    if (!project) {
       errors.add('project', project, 'set the `project` prop or the GOOGLE_CLOUD_PROJECT environment variable');
+    }
     if (!region) {
       errors.add(
         'region',

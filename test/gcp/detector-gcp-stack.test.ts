@@ -208,6 +208,14 @@ describe('DetectorGcpStack mode', () => {
     expect(alwaysOn.endpoint?.deployConfig.dedicatedResources.autoscalingMetricSpecs[0].target).toBe(70);
   });
 
+  test('construct props given flat on the stack, as before, are reported with where they go now', () => {
+    expect(
+      () => new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: {}, ...({ imageTag: 'v1' } as object) }),
+    ).toThrow(
+      /imageTag: got "v1"; construct props go in alwaysOn \(the Vertex AI endpoint\) or onDemand \(the Cloud Run service\)/,
+    );
+  });
+
   test('on-demand takes the model, image, identity, labels and scaling props of the Cloud Run service', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', {
       ...place,

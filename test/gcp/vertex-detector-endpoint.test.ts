@@ -221,7 +221,8 @@ describe('VertexDetectorEndpoint with minimal props', () => {
 
   test('records the deployment summary on the endpoint resource, next to cdktf metadata', () => {
     const app = Testing.app();
-    const stack = new DetectorGcpStack(app, 'gcp', BASE);
+    const { project, region, ...alwaysOn } = BASE;
+    const stack = new DetectorGcpStack(app, 'gcp', { project, region, alwaysOn });
     const e = stack.detector;
     const dir = Testing.fullSynth(stack);
     const tf = JSON.parse(readFileSync(join(dir, 'stacks', 'gcp', 'cdk.tf.json'), 'utf8'));
