@@ -4,7 +4,7 @@
  */
 import { App } from 'cdktf';
 import { DetectorAzureStack } from '../lib/azure';
-import { DEPLOYMENT_MODE_CONTEXT_KEY, DEPLOYMENT_MODE_ENV, resolveDeploymentMode } from '../lib/core';
+import { DEPLOYMENT_MODE_CONTEXT_KEY, DEPLOYMENT_MODE_ENV, resolveDeploymentMode, ValidationErrors } from '../lib/core';
 import { DetectorGcpStack } from '../lib/gcp';
 
 const app = new App();
@@ -21,10 +21,11 @@ new DetectorGcpStack(app, 'form-detector-gcp', {
 // the stack). The subscription comes from ARM_SUBSCRIPTION_ID (read by the provider at plan time), the region from
 // AZURE_LOCATION; 'eastus' / 'swedencentral' (serverless GPUs are offered in few regions) are EXAMPLE PLACEHOLDERS
 // so `cdktf synth` works from a clean clone.
-const azureMode = resolveDeploymentMode({
-  context: app.node.tryGetContext(DEPLOYMENT_MODE_CONTEXT_KEY),
-  env: process.env[DEPLOYMENT_MODE_ENV],
-});
+// Only to pick the placeholder region: an unknown mode is reported by the stack itself, in its one error.
+const azureMode = resolveDeploymentMode(
+  { context: app.node.tryGetContext(DEPLOYMENT_MODE_CONTEXT_KEY), env: process.env[DEPLOYMENT_MODE_ENV] },
+  new ValidationErrors('bin/multicloud.ts'),
+);
 new DetectorAzureStack(app, 'form-detector-azure', {
   location: process.env.AZURE_LOCATION || (azureMode === 'on-demand' ? 'swedencentral' : 'eastus'),
 });

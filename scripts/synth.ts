@@ -12,8 +12,10 @@ import {
   DEPLOYMENT_MODE_ENV,
   DEPLOYMENT_MODES,
   formatCostComparison,
+  formatProblem,
   formatSummaries,
   resolveDeploymentMode,
+  ValidationErrors,
   type Cloud,
   type DeploymentMode,
 } from '../lib/core';
@@ -34,11 +36,10 @@ if (unknown.length > 0) {
   console.error(`Unknown cloud ${unknown.join(', ')}; use aws, gcp or azure (or nothing for all three).`);
   process.exit(2);
 }
-let mode: DeploymentMode;
-try {
-  mode = resolveDeploymentMode({ env: process.env[DEPLOYMENT_MODE_ENV] });
-} catch (error) {
-  console.error((error as Error).message);
+const modeErrors = new ValidationErrors('npm run synth');
+const mode: DeploymentMode = resolveDeploymentMode({ env: process.env[DEPLOYMENT_MODE_ENV] }, modeErrors);
+if (modeErrors.count > 0) {
+  console.error(modeErrors.problems.map(formatProblem).join('\n'));
   process.exit(2);
 }
 const compare = process.env.SYNTH_COMPARE !== '0';

@@ -14,6 +14,8 @@ interface Waiter {
 export class Admission {
   private inFlight = 0;
   private readonly queue: Waiter[] = [];
+  /** Resolvers of `idle()` promises, called when the last detection leaves. */
+  private idleWaiters: Array<() => void> = [];
   /** Moving average of how long a slot is held, for Retry-After. */
   private averageHoldMs = 5_000;
 
@@ -29,6 +31,12 @@ export class Admission {
 
   get queueDepth(): number {
     return this.queue.length;
+  }
+
+  /** Resolves once nothing is in flight or queued (at once when nothing is). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** True when a new request would be refused right now (checked before its body is read). */
@@ -96,5 +104,10 @@ export class Admission {
 
   private notify(): void {
     this.onChange(this.inFlight, this.queue.length);
+    if (this.inFlight === 0 && this.queue.length === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
   }
 }

@@ -5,8 +5,7 @@
  * `CONTROLLER_ENV` tune the controller itself (supervision, queue, test overrides) and have safe defaults.
  */
 import { z } from 'zod';
-import { DEFAULTS, ENV, QUANTIZATIONS, WEIGHTS_LAYOUT, type Quantization } from './contract';
-import { PINNED_VLLM_VERSION } from './vllm-args';
+import { DEFAULTS, ENV, QUANTIZATIONS, VLLM_IMAGE, WEIGHTS_LAYOUT, type Quantization } from './contract';
 
 /** Variables that tune the controller itself; none is needed in production. */
 export const CONTROLLER_ENV = {
@@ -305,7 +304,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     quantization,
     vllmCommand: splitOnSpaces(e[ENV.vllmCommand] ?? DEFAULTS.vllmCommand),
     vllmExtraArgs: splitOnSpaces(env[ENV.vllmExtraArgs]),
-    vllmVersion: (e[ENV.vllmVersion] ?? PINNED_VLLM_VERSION).replace(/^v/, ''),
+    // The pinned vLLM comes from the contract, not vllm-args (which reads this config: no import cycle).
+    vllmVersion: (e[ENV.vllmVersion] ?? VLLM_IMAGE.version).replace(/^v/, ''),
     maxImageSide: e[ENV.maxImageSide] ?? DEFAULTS.maxImageSide,
     maxConcurrency: e[ENV.maxConcurrency],
     maxNumSeqs: e[ENV.maxNumSeqs],

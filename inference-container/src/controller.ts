@@ -148,8 +148,13 @@ export async function startController(config: Config, logger: Logger): Promise<R
         { source: 'controller', reason, inFlight: admission.inFlightCount, queued: admission.queueDepth },
         'shutting down: draining requests in flight',
       );
-      const deadline = Date.now() + config.drainTimeoutMs;
-      while ((admission.inFlightCount > 0 || admission.queueDepth > 0) && Date.now() < deadline) await sleep(25);
+      // In-flight detections finish (the last one to leave resolves idle()), up to the drain timeout.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        admission.idle(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, config.drainTimeoutMs))),
+      ]);
+      clearTimeout(timer);
       if (admission.inFlightCount > 0) {
         logger.warn({ source: 'controller', inFlight: admission.inFlightCount }, 'drain timeout: stopping anyway');
       }

@@ -22,7 +22,9 @@ async function main(): Promise<void> {
 
   const controller = await startController(config, logger);
   // `on`, not `once`: a repeated SIGTERM must not fall back to the default action (dying at once, leaving
-  // vLLM's process group orphaned with the GPU); shutdown() is idempotent.
+  // vLLM's process group orphaned with the GPU); shutdown() is idempotent. close-with-grace (fastify/demo's
+  // shutdown) is not used: it exits 1 on a second signal and on its own timeout, where the contract wants a
+  // repeated SIGTERM ignored, vLLM's group stopped, and exit 0 after the drain (CONTRACT.md "Lifecycle").
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => void controller.shutdown(signal));
   }

@@ -14,14 +14,12 @@ import {
 } from '../core';
 import { DetectorImage } from './detector-image';
 import { ModelWeights } from './model-weights';
-import { SageMakerDetectorEndpoint } from './sagemaker-detector-endpoint';
+import { SageMakerDetectorEndpoint, type SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoint';
+import type { SageMakerDetectorEndpointBaseProps } from './sagemaker-endpoint-props';
 import {
   SageMakerOnDemandDetectorEndpoint,
   type SageMakerOnDemandDetectorEndpointProps,
 } from './sagemaker-on-demand-detector-endpoint';
-
-/** Props only the on-demand endpoint has; naming them in always-on mode is a mistake worth reporting. */
-const ON_DEMAND_ONLY_PROPS = ['inferenceComponentName', 'wakeUpCooldown'] as const;
 
 /**
  * CDK context keys DetectorAwsStack reads (`cdk deploy -c instanceType=ml.g4dn.xlarge`, or `context` in cdk.json).
@@ -64,11 +62,17 @@ export interface DetectorAwsStackProps extends StackProps {
    */
   readonly mode?: DeploymentMode;
   /**
-   * The endpoint's props. Each one given here wins over its context key. `inferenceComponentName` and
-   * `wakeUpCooldown` apply to the on-demand mode only.
+   * The always-on endpoint's props (`SageMakerDetectorEndpoint`), used in that mode. Each one given here wins over
+   * its context key.
    * @default context values, then the endpoint's own defaults
    */
-  readonly endpoint?: SageMakerOnDemandDetectorEndpointProps;
+  readonly alwaysOn?: SageMakerDetectorEndpointProps;
+  /**
+   * The on-demand endpoint's props (`SageMakerOnDemandDetectorEndpoint`), used in that mode. Each one given here
+   * wins over its context key.
+   * @default context values, then the endpoint's own defaults
+   */
+  readonly onDemand?: SageMakerOnDemandDetectorEndpointProps;
 }
 
 /**
@@ -85,8 +89,7 @@ export class DetectorAwsStack extends Stack {
       description: 'pdfme form-field detector (Qwen3-VL + LoRA on vLLM) on a SageMaker GPU endpoint',
       ...props,
     });
-    const given = props.endpoint ?? {};
-    const errors = new ValidationErrors(`DetectorAwsStack '${this.node.path}' context`, (v) => Token.isUnresolved(v));
+    const errors = new ValidationErrors(`DetectorAwsStack '${this.node.path}'`, (v) => Token.isUnresolved(v));
     const context = (key: keyof typeof DETECTOR_AWS_CONTEXT): string | undefined => {
       const value: unknown = this.node.tryGetContext(DETECTOR_AWS_CONTEXT[key]);
       return value === undefined || value === null || value === '' ? undefined : String(value);
@@ -107,52 +110,47 @@ export class DetectorAwsStack extends Stack {
       errors,
       ', e.g. -c mode=on-demand (an inference component that scales to zero)',
     );
-    if (this.mode === 'always-on') {
-      for (const key of ON_DEMAND_ONLY_PROPS) {
-        if (given[key] !== undefined) {
-          errors.add(
-            `endpoint.${key}`,
-            given[key],
-            "applies to mode 'on-demand' only; leave it out, or set mode: 'on-demand'",
-          );
-        }
-      }
-      if (context('inferenceComponentName') !== undefined) {
-        errors.add(
-          DETECTOR_AWS_CONTEXT.inferenceComponentName,
-          context('inferenceComponentName'),
-          'applies to -c mode=on-demand only; leave it out, or add -c mode=on-demand',
-        );
-      }
+    errors.renamed(props, { endpoint: 'alwaysOn (and onDemand for the on-demand mode)' });
+    if (this.mode === 'always-on' && context('inferenceComponentName') !== undefined) {
+      errors.add(
+        DETECTOR_AWS_CONTEXT.inferenceComponentName,
+        context('inferenceComponentName'),
+        'applies to -c mode=on-demand only; leave it out, or add -c mode=on-demand',
+      );
     }
+    const given: SageMakerDetectorEndpointBaseProps & { readonly scaling?: ScalingOptions } =
+      (this.mode === 'on-demand' ? props.onDemand : props.alwaysOn) ?? {};
 
     const scaling: ScalingOptions = {
       ...given.scaling,
       minCapacity: given.scaling?.minCapacity ?? wholeNumber('minCapacity'),
       maxCapacity: given.scaling?.maxCapacity ?? wholeNumber('maxCapacity'),
     };
-    const modelData = given.modelData ?? this.weightsFromContext(context('modelS3Uri'), errors);
+    // -c modelS3Uri stands in for weights given in code (or their former name, modelData).
+    const weightsGiven =
+      given.weights ??
+      (given.modelData === undefined ? this.weightsFromContext(context('modelS3Uri'), errors) : undefined);
     const image = given.image ?? this.imageFromContext(context('imageRepository'), context('imageTag'), errors);
     errors.throwIfAny();
 
-    const endpointProps: SageMakerOnDemandDetectorEndpointProps = {
-      ...given,
+    const fromContext = {
       // The endpoint validates these against the catalog and names the prop in its error.
       instanceType: given.instanceType ?? (context('instanceType') as AwsInstanceType | undefined),
       model: given.model ?? context('modelProfile'),
       quantization: given.quantization ?? context('quantization'),
       endpointName: given.endpointName ?? context('endpointName'),
       scaling,
-      modelData,
+      weights: weightsGiven,
       image,
     };
     this.endpoint =
       this.mode === 'on-demand'
         ? new SageMakerOnDemandDetectorEndpoint(this, 'Detector', {
-            ...endpointProps,
-            inferenceComponentName: given.inferenceComponentName ?? context('inferenceComponentName'),
+            ...props.onDemand,
+            ...fromContext,
+            inferenceComponentName: props.onDemand?.inferenceComponentName ?? context('inferenceComponentName'),
           })
-        : new SageMakerDetectorEndpoint(this, 'Detector', endpointProps);
+        : new SageMakerDetectorEndpoint(this, 'Detector', { ...props.alwaysOn, ...fromContext });
 
     new CfnOutput(this, 'EndpointName', {
       description: 'SageMaker endpoint name (InvokeEndpoint EndpointName)',

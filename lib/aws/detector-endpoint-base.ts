@@ -2,6 +2,7 @@ import { Duration, Resource, Stack, Token, type IResource } from 'aws-cdk-lib/co
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { refuseProp } from '../core';
 
 /** The production variant every endpoint of this library serves. */
 export const DEFAULT_VARIANT_NAME = 'AllTraffic';
@@ -215,9 +216,11 @@ export class ImportedDetectorEndpoint extends DetectorEndpointBase {
     this.endpointArn = attrs.endpointArn ?? this.sagemakerArn('endpoint', attrs.endpointName);
     this.inferenceComponentName = attrs.inferenceComponentName;
     if (attrs.inferenceComponentArn !== undefined && attrs.inferenceComponentName === undefined) {
-      throw new Error(
-        `fromEndpointAttributes '${this.node.path}': inferenceComponentArn needs inferenceComponentName (clients ` +
-          'pass the name on every call, and the metrics are keyed by it)',
+      refuseProp(
+        `fromEndpointAttributes '${this.node.path}'`,
+        'inferenceComponentArn',
+        attrs.inferenceComponentArn,
+        'it needs inferenceComponentName too (clients pass the name on every call, and the metrics are keyed by it)',
       );
     }
     this.inferenceComponentArn =

@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Token } from 'aws-cdk-lib/core';
+import { ArnFormat, Stack, Token, type Size } from 'aws-cdk-lib/core';
 import { Effect, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
@@ -27,7 +27,7 @@ import { checkAlarmOptions } from './endpoint-alarms';
 import { ModelWeights, type ModelWeightsConfig } from './model-weights';
 import { acknowledgeFinding, iamWildcardFindingId } from './nag-acknowledgements';
 import { checkEnvironment, checkInferenceAmi, checkStorage, checkTimeout } from './sagemaker-limits';
-import type { SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoint';
+import type { SageMakerDetectorEndpointBaseProps } from './sagemaker-endpoint-props';
 
 /**
  * What both SageMaker endpoint modes (always-on and on-demand) share: the execution role, the weights, the
@@ -36,7 +36,7 @@ import type { SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoi
 
 /** Defaults sized for vLLM: download ~6 GB of weights, load them 4-bit, capture CUDA graphs, warm up the VL path. */
 export const STARTUP_TIMEOUT_DEFAULTS = {
-  containerStartupHealthCheckTimeoutSeconds: 1800,
+  modelLoadTimeoutSeconds: 1800,
   modelDataDownloadTimeoutSeconds: 1200,
 } as const;
 
@@ -69,7 +69,7 @@ export interface ResolvedEndpointProps {
  */
 export function resolveEndpointProps(
   scope: Construct,
-  props: SageMakerDetectorEndpointProps,
+  props: SageMakerDetectorEndpointBaseProps,
   errors: ValidationErrors,
   scalingOptions: ScalingOptions | undefined,
   allowZero: boolean,
@@ -110,11 +110,12 @@ export function resolveEndpointProps(
     { maxConcurrency: deployment.maxConcurrency, allowZero, prop: 'scaling' },
     errors,
   );
+  errors.renamed(props, { containerStartupHealthCheckTimeout: 'modelLoadTimeout' });
   const startupTimeoutSeconds = checkTimeout(
     errors,
-    'containerStartupHealthCheckTimeout',
-    props.containerStartupHealthCheckTimeout,
-    STARTUP_TIMEOUT_DEFAULTS.containerStartupHealthCheckTimeoutSeconds,
+    'modelLoadTimeout',
+    props.modelLoadTimeout,
+    STARTUP_TIMEOUT_DEFAULTS.modelLoadTimeoutSeconds,
   );
   const downloadTimeoutSeconds = checkTimeout(
     errors,
@@ -122,7 +123,7 @@ export function resolveEndpointProps(
     props.modelDataDownloadTimeout,
     STARTUP_TIMEOUT_DEFAULTS.modelDataDownloadTimeoutSeconds,
   );
-  const volumeSizeGb = props.volumeSize?.toGibibytes();
+  const volumeSizeGb = wholeGibibytes(errors, props.volumeSize);
   checkStorage(errors, instance, volumeSizeGb, props.encryptionKey !== undefined);
   if (props.endpointName !== undefined && !isUnresolved(props.endpointName)) {
     errors.rule('endpointName', SAGEMAKER_ENDPOINT_NAME, { name: props.endpointName });
@@ -171,6 +172,17 @@ export function resolveEndpointProps(
     alarmsEnabled: props.alarms?.enabled ?? true,
     latencyThresholdMicros,
   };
+}
+
+/** Whole GiB of the volume size; a fraction is recorded under `volumeSize` (SageMaker takes whole GB). */
+function wholeGibibytes(errors: ValidationErrors, size: Size | undefined): number | undefined {
+  if (size === undefined) return undefined;
+  try {
+    return size.toGibibytes();
+  } catch {
+    errors.add('volumeSize', size, 'use a whole number of GiB, e.g. Size.gibibytes(100)');
+    return undefined;
+  }
 }
 
 /** A CloudWatch Logs group SageMaker writes the container's output to, and what it is named after. */

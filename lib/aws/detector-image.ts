@@ -1,9 +1,9 @@
-import { IgnoreMode } from 'aws-cdk-lib/core';
+import { IgnoreMode, Token } from 'aws-cdk-lib/core';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { containerSourceDirectory, cudaFromImageTag, PINNED_IMAGE_CUDA } from '../core';
+import { containerSourceDirectory, cudaFromImageTag, PINNED_IMAGE_CUDA, ValidationErrors } from '../core';
 
 /** What an image resolves to once bound to an endpoint. */
 export interface DetectorImageConfig {
@@ -73,12 +73,15 @@ export abstract class DetectorImage {
     tagOrDigest: string,
     options: DetectorImageEcrOptions = {},
   ): DetectorImage {
-    if (!ECR_TAG.test(tagOrDigest) && !ECR_DIGEST.test(tagOrDigest)) {
-      throw new Error(
-        `DetectorImage.fromEcrRepository: tagOrDigest: got ${JSON.stringify(tagOrDigest)}; use an ECR tag ` +
-          '(letters, digits, _ . -, up to 128 characters, not starting with . or -) or a digest sha256:<64 hex digits>',
-      );
-    }
+    new ValidationErrors('DetectorImage.fromEcrRepository', (v) => Token.isUnresolved(v))
+      .check(
+        'tagOrDigest',
+        tagOrDigest,
+        (t) => ECR_TAG.test(t) || ECR_DIGEST.test(t),
+        'use an ECR tag (letters, digits, _ . -, up to 128 characters, not starting with . or -) or a digest ' +
+          'sha256:<64 hex digits>',
+      )
+      .throwIfAny();
     return new EcrImage(
       repository,
       tagOrDigest,

@@ -6,7 +6,15 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBuc
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { acknowledgeFinding } from './nag-acknowledgements';
-import { CONTAINER_ENV, normalizePrefix, prefixProblem, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
+import {
+  CONTAINER_ENV,
+  normalizePrefix,
+  prefixProblem,
+  refuseProp,
+  ValidationErrors,
+  WEIGHTS_LAYOUT,
+  type WeightsSource,
+} from '../core';
 
 /** Where SageMaker mounts model data inside the container. */
 export const SAGEMAKER_MODEL_DIRECTORY = '/opt/ml/model';
@@ -93,21 +101,23 @@ export abstract class ModelWeights {
    * build, and SageMaker's download is parallel. The execution role may read that prefix and nothing else.
    */
   static fromS3Prefix(bucket: IBucket, prefix: string, options: S3ModelWeightsOptions = {}): ModelWeights {
-    const problems: string[] = [];
+    const errors = new ValidationErrors('ModelWeights.fromS3Prefix', (v) => Token.isUnresolved(v));
     const normalized = Token.isUnresolved(prefix) ? prefix : prefix.replace(/\/+$/, '');
-    if (!Token.isUnresolved(prefix) && (normalized === '' || normalized.startsWith('/') || normalized.includes('//'))) {
-      problems.push(
-        `prefix: got ${JSON.stringify(prefix)}; use a non-empty key prefix without a leading slash, e.g. 'models/qwen3-vl-8b'`,
+    errors.check(
+      'prefix',
+      prefix,
+      () => !(normalized === '' || normalized.startsWith('/') || normalized.includes('//')),
+      "use a non-empty key prefix without a leading slash, e.g. 'models/qwen3-vl-8b'",
+    );
+    for (const [name, path] of Object.entries(options)) {
+      errors.check(
+        name,
+        path as string | undefined,
+        (p) => !(p.startsWith('/') || p.split('/').includes('..')),
+        "use a path relative to the prefix, e.g. 'adapter'",
       );
     }
-    for (const [name, path] of Object.entries(options)) {
-      if (path !== undefined && (path.startsWith('/') || path.split('/').includes('..'))) {
-        problems.push(`${name}: got ${JSON.stringify(path)}; use a path relative to the prefix, e.g. 'adapter'`);
-      }
-    }
-    if (problems.length > 0) {
-      throw new Error(`Invalid ModelWeights.fromS3Prefix:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    }
+    errors.throwIfAny();
     return new S3PrefixWeights(() => ({ bucket, createdHere: false }), normalized, options);
   }
 
@@ -118,10 +128,7 @@ export abstract class ModelWeights {
   static fromNewStore(options: NewS3StoreOptions = {}): ModelWeights {
     const prefix = normalizePrefix(options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
     const problem = prefix === '' ? "use a non-empty key prefix, e.g. 'weights'" : prefixProblem(prefix);
-    if (problem)
-      throw new Error(
-        `Invalid ModelWeights.fromNewStore:\n  - prefix: got ${JSON.stringify(options.prefix)}; ${problem}`,
-      );
+    if (problem) refuseProp('ModelWeights.fromNewStore', 'prefix', options.prefix, problem);
     return new S3PrefixWeights(
       (scope) => {
         const bucket = new Bucket(scope, 'WeightsBucket', {

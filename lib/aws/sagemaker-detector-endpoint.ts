@@ -1,4 +1,4 @@
-import { Duration, Token, type Size } from 'aws-cdk-lib/core';
+import { Duration, Token } from 'aws-cdk-lib/core';
 import {
   PredefinedMetric,
   ScalableTarget,
@@ -7,17 +7,14 @@ import {
 } from 'aws-cdk-lib/aws-applicationautoscaling';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnEndpoint, CfnEndpointConfig, type CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import {
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
-  type AwsInstanceType,
   type DeploymentSummary,
   type DetectorDeployment,
-  type DetectorModelOptions,
   type ScalingOptions,
   type ScalingSpec,
   type WeightsSource,
@@ -37,9 +34,9 @@ import {
   scalingServiceLinkedRole,
   STARTUP_TIMEOUT_DEFAULTS,
 } from './detector-endpoint-foundation';
-import type { DetectorImage } from './detector-image';
-import { createEndpointAlarms, type DetectorEndpointAlarmOptions } from './endpoint-alarms';
+import { createEndpointAlarms } from './endpoint-alarms';
 import { ModelWeights, readableWeightsSource } from './model-weights';
+import type { SageMakerDetectorEndpointBaseProps } from './sagemaker-endpoint-props';
 
 /** Defaults sized for vLLM: download ~6 GB of weights, load them 4-bit, capture CUDA graphs, warm up the VL path. */
 export const SAGEMAKER_ENDPOINT_DEFAULTS = {
@@ -47,82 +44,13 @@ export const SAGEMAKER_ENDPOINT_DEFAULTS = {
   variantName: DEFAULT_VARIANT_NAME,
 } as const;
 
-export interface SageMakerDetectorEndpointProps extends DetectorModelOptions {
-  /**
-   * GPU instance type, from the catalog in `form-detector-stacks/core` (`AWS_INSTANCES`).
-   * @default 'ml.g5.xlarge' (1× A10G 24 GB)
-   */
-  readonly instanceType?: AwsInstanceType;
-  /**
-   * The inference container image.
-   * @default DetectorImage.fromSource() — built from inference-container/ by `cdk deploy`
-   */
-  readonly image?: DetectorImage;
-  /**
-   * Where the weights come from: Hugging Face, an S3 prefix (`ModelWeights.fromS3Prefix`), or a bucket created here
-   * (`ModelWeights.fromNewStore()`). The same prop on every construct of every cloud.
-   * @default always-on: ModelWeights.fromHuggingFace() — the container downloads the profile's base model and
-   *   adapter at every start; on-demand: ModelWeights.fromNewStore() — a bucket created here
-   */
-  readonly weights?: ModelWeights;
-  /**
-   * Former name of `weights`.
-   * @deprecated use `weights`
-   * @default none
-   */
-  readonly modelData?: ModelWeights;
+/** The props of the always-on endpoint: the shared ones, and its scaling (at least one instance). */
+export interface SageMakerDetectorEndpointProps extends SageMakerDetectorEndpointBaseProps {
   /**
    * Instance count and target tracking on concurrent requests per instance.
    * @default min 1, max 2, target 75% of the container's concurrency, scale-out cooldown 5 min, scale-in 15 min
    */
   readonly scaling?: ScalingOptions;
-  /**
-   * How long SageMaker waits for GET /ping to answer 200 after the container starts (60–3600 s).
-   * @default Duration.minutes(30)
-   */
-  readonly containerStartupHealthCheckTimeout?: Duration;
-  /**
-   * How long SageMaker may take to copy `modelData` to the instance (60–3600 s).
-   * @default Duration.minutes(20)
-   */
-  readonly modelDataDownloadTimeout?: Duration;
-  /**
-   * EBS volume per instance. Only for instance types without local NVMe storage; every GPU type in the catalog
-   * has NVMe (g4dn, g5, p4d), where SageMaker rejects it.
-   * @default none — the instance's own storage
-   */
-  readonly volumeSize?: Size;
-  /**
-   * KMS key for the endpoint's storage volume. Refused on NVMe instance types (all in the catalog), whose local
-   * storage is hardware-encrypted.
-   * @default none
-   */
-  readonly encryptionKey?: IKey;
-  /**
-   * Physical endpoint name (1–63 letters, digits and hyphens). A fixed name lets the execution role's log
-   * permissions name the endpoint's log group exactly, and clients find the endpoint without a stack output.
-   * @default a name CloudFormation generates
-   */
-  readonly endpointName?: string;
-  /**
-   * Execution role the model runs as. This construct adds ECR pull, S3 read on the model prefix, and log and
-   * metric permissions to it.
-   * @default a new role with exactly those permissions
-   */
-  readonly role?: IRole;
-  /**
-   * CloudWatch alarms on 5xx errors and model latency.
-   * @default both alarms, no actions
-   */
-  readonly alarms?: DetectorEndpointAlarmOptions;
-  /**
-   * SageMaker inference AMI: the NVIDIA driver (and CUDA version) the instances run. Its driver must run the
-   * image's CUDA: without an AMI, ml.g4dn, ml.g5 and ml.p4d run driver 470 / CUDA 11.4, where the CUDA 12.9 vLLM
-   * image dies at start. 'al2-ami-sagemaker-inference-gpu-3-1' (driver 550, CUDA 12.4) runs it by CUDA minor-version
-   * compatibility. See SAGEMAKER_INFERENCE_AMIS in `form-detector-stacks/core`.
-   * @default 'al2023-ami-sagemaker-inference-gpu-4-1' (driver 580, CUDA 13.0: runs the image natively)
-   */
-  readonly inferenceAmiVersion?: string;
 }
 
 /**

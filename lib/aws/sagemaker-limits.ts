@@ -5,13 +5,11 @@ import {
   SAGEMAKER_INFERENCE_AMI_ACCEPTED,
   SAGEMAKER_INFERENCE_AMI_INSTANCE,
   SAGEMAKER_INFERENCE_AMIS,
-  SAGEMAKER_LIMITS,
   SAGEMAKER_NVME_NO_KMS_KEY,
   SAGEMAKER_NVME_NO_VOLUME_SIZE,
   SAGEMAKER_STARTUP_TIMEOUTS,
   SAGEMAKER_VOLUME_SIZE_RANGE,
   sagemakerDriverRemedy,
-  sagemakerInstanceFamily,
   type DurationLike,
   type GpuInstance,
   type ValidationErrors,
@@ -19,12 +17,9 @@ import {
 
 /**
  * SageMaker's rules applied to the endpoint props, checked at synth so a bad value fails in seconds, not 20 minutes
- * into a deploy. The rules themselves, with their sources, are in lib/core/platform-rules/sagemaker.ts.
+ * into a deploy. The rules themselves, with their sources, are in lib/core/platform-rules/sagemaker.ts. Internal to
+ * lib/aws.
  */
-export { SAGEMAKER_LIMITS };
-
-/** The instance family, e.g. `ml.g5` for `ml.g5.xlarge`. */
-export const instanceFamily = sagemakerInstanceFamily;
 
 /**
  * Whole seconds of `duration`, or the fallback (with the problem recorded) when it is not a whole number of

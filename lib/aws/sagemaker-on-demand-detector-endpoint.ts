@@ -41,7 +41,7 @@ import {
 } from './detector-endpoint-foundation';
 import { createEndpointAlarms } from './endpoint-alarms';
 import { ModelWeights, readableWeightsSource } from './model-weights';
-import type { SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoint';
+import type { SageMakerDetectorEndpointBaseProps } from './sagemaker-endpoint-props';
 
 /**
  * Defaults of the on-demand mode. Sources: SageMaker developer guide "Scale an endpoint to zero instances"
@@ -67,7 +67,8 @@ export const SAGEMAKER_ON_DEMAND_DEFAULTS = {
   routingStrategy: 'LEAST_OUTSTANDING_REQUESTS',
 } as const;
 
-export interface SageMakerOnDemandDetectorEndpointProps extends SageMakerDetectorEndpointProps {
+/** The props of the on-demand endpoint: the shared ones, its scaling (from zero), and the inference component's. */
+export interface SageMakerOnDemandDetectorEndpointProps extends SageMakerDetectorEndpointBaseProps {
   /**
    * Copies of the detector (each takes every GPU of one instance, so copies = instances) and target tracking on
    * concurrent requests per copy. The minimum must stay 0: that is what on-demand means.
@@ -311,19 +312,14 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
   }
 
   private checkWakeUpCooldown(errors: ValidationErrors, cooldown: Duration | undefined): number {
-    const fallback = SAGEMAKER_ON_DEMAND_DEFAULTS.wakeUpCooldownSeconds;
-    if (cooldown === undefined) return fallback;
+    const seconds = errors.wholeSeconds('wakeUpCooldown', cooldown, SAGEMAKER_ON_DEMAND_DEFAULTS.wakeUpCooldownSeconds);
     const max = SAGEMAKER_ON_DEMAND_DEFAULTS.maxWakeUpCooldownSeconds;
-    const fix = `use a whole number of seconds from 0 to ${max}, e.g. Duration.minutes(15) (about one cold start)`;
-    let seconds: number;
-    try {
-      seconds = cooldown.toSeconds();
-    } catch {
-      errors.add('wakeUpCooldown', cooldown, fix);
-      return fallback;
-    }
-    if (errors.isKnown(seconds) && !(Number.isInteger(seconds) && seconds >= 0 && seconds <= max)) {
-      errors.add('wakeUpCooldown', `${seconds} s`, fix);
+    if (cooldown !== undefined && errors.isKnown(seconds) && !(seconds >= 0 && seconds <= max)) {
+      errors.add(
+        'wakeUpCooldown',
+        `${seconds} s`,
+        `use a whole number of seconds from 0 to ${max}, e.g. Duration.minutes(15) (about one cold start)`,
+      );
     }
     return seconds;
   }

@@ -1,4 +1,4 @@
-import { Fn, TerraformLocal, TerraformProvider, TerraformStack, Token } from 'cdktf';
+import { Fn, TerraformLocal, TerraformProvider, TerraformStack } from 'cdktf';
 import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
@@ -11,66 +11,32 @@ import type { Construct } from 'constructs';
 import {
   AZURE_LIMITS,
   containerSourceTag,
+  DEFAULT_IMAGE_NAME,
   dockerBuildAndPushCommand,
   resourceName,
-  type DurationLike,
   type ValidationErrors,
 } from '../core';
+import { concat } from '../cdktf/concat';
+import type { AzureServingProps, IdentityReference, RegistryReference, ResourceGroupReference } from './serving-props';
 
 /**
  * What the Azure ML endpoint and the Container Apps service both create or take: resource group, registry,
- * identity, Log Analytics, the name suffix for globally unique names, and the checks of the props they share.
- * Construct ids stay those the first construct used, so moving code here changed no synthesized address.
+ * identity, Log Analytics, the name suffix for globally unique names, and the checks of the props they share
+ * (AzureServingProps). Construct ids stay those the first construct used, so moving code here changed no
+ * synthesized address. Internal to lib/azure.
  */
 
-/** An existing resource group (an `azurerm_resource_group` resource or data source fits). */
-export interface ResourceGroupReference {
-  readonly name: string;
-  readonly id: string;
-  readonly location: string;
-}
-
-/** An existing container registry (an `azurerm_container_registry` resource or data source fits). */
-export interface RegistryReference {
-  readonly id: string;
-  readonly name: string;
-  readonly loginServer: string;
-}
-
-/** An existing user-assigned identity (an `azurerm_user_assigned_identity` resource or data source fits). */
-export interface IdentityReference {
-  readonly id: string;
-  readonly principalId: string;
-  readonly clientId: string;
-}
-
-export const DEFAULT_IMAGE_REPOSITORY = 'form-detector';
 export const DEFAULT_REGISTRY_SKU = 'Standard';
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
 const IMAGE_REPOSITORY = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-/** The props both Azure constructs take for the shared resources. */
-export interface CommonResourceProps {
+/** Where a construct creates its resources, and their tags. */
+export interface CommonArgs {
   readonly location: string;
-  readonly resourceGroup?: ResourceGroupReference;
-  readonly resourceGroupName?: string;
-  readonly image?: string;
-  readonly imageRepository?: string;
-  readonly imageTag?: string;
-  readonly registry?: RegistryReference;
-  readonly registrySku?: 'Basic' | 'Standard' | 'Premium';
-  readonly logRetentionDays?: number;
+  readonly resourceGroupName: string;
   readonly tags?: Record<string, string>;
-}
-
-/**
- * Joins strings, as a Terraform `join` when any part is a reference: a `${…}` template nested inside a function
- * such as jsonencode() is something cdktf warns it may render wrong.
- */
-export function concat(...parts: string[]): string {
-  return parts.some((part) => Token.isUnresolved(part)) ? Fn.join('', parts) : parts.join('');
 }
 
 /** `{ tags }` when there are any, else nothing (so untagged resources synthesize without an empty map). */
@@ -81,7 +47,7 @@ export function taggedWith(tags: Record<string, string> | undefined): { tags?: R
 /** The given resource group, or a new one named after the construct path (`ResourceGroup`). */
 export function resolveResourceGroup(
   scope: Construct,
-  props: CommonResourceProps,
+  props: AzureServingProps,
 ): { readonly resourceGroup: ResourceGroupReference; readonly created?: ResourceGroup } {
   if (props.resourceGroup) return { resourceGroup: props.resourceGroup };
   const created = new ResourceGroup(scope, 'ResourceGroup', {
@@ -161,8 +127,8 @@ export function rolePropagationWait(scope: Construct, assignments: Record<string
 /** The given registry, or a new one (`Registry`) with the admin user off. */
 export function resolveRegistry(
   scope: Construct,
-  props: CommonResourceProps,
-  common: { location: string; resourceGroupName: string; tags?: Record<string, string> },
+  props: AzureServingProps,
+  common: CommonArgs,
   name: string,
 ): { readonly registry: RegistryReference; readonly created?: ContainerRegistry } {
   if (props.registry) return { registry: props.registry };
@@ -180,7 +146,7 @@ export function resolveIdentity(
   scope: Construct,
   given: IdentityReference | undefined,
   constructId: string,
-  common: { location: string; resourceGroupName: string; tags?: Record<string, string> },
+  common: CommonArgs,
   name: string,
 ): { readonly identity: IdentityReference; readonly created?: UserAssignedIdentity } {
   if (given) return { identity: given };
@@ -192,8 +158,8 @@ export function resolveIdentity(
 export function createLogAnalytics(
   scope: Construct,
   id: string,
-  props: CommonResourceProps,
-  common: { location: string; resourceGroupName: string; tags?: Record<string, string> },
+  props: AzureServingProps,
+  common: CommonArgs,
 ): LogAnalyticsWorkspace {
   return new LogAnalyticsWorkspace(scope, 'LogAnalytics', {
     ...common,
@@ -204,12 +170,12 @@ export function createLogAnalytics(
 }
 
 /** `image`, or `<registry login server>/<imageRepository>:<imageTag>`. */
-export function imageReference(registry: RegistryReference, props: CommonResourceProps): string {
+export function imageReference(registry: RegistryReference, props: AzureServingProps): string {
   return (
     props.image ??
     concat(
       registry.loginServer,
-      `/${props.imageRepository ?? DEFAULT_IMAGE_REPOSITORY}:${props.imageTag ?? containerSourceTag()}`,
+      `/${props.imageRepository ?? DEFAULT_IMAGE_NAME}:${props.imageTag ?? containerSourceTag()}`,
     )
   );
 }
@@ -220,7 +186,7 @@ export function pushImageCommand(registry: RegistryReference, image: string): st
 }
 
 /** Records problems with the shared props: region name, image reference parts, log retention. */
-export function checkCommonProps(errors: ValidationErrors, props: CommonResourceProps): void {
+export function checkCommonProps(errors: ValidationErrors, props: AzureServingProps): void {
   errors.check(
     'location',
     props.location,
@@ -230,7 +196,7 @@ export function checkCommonProps(errors: ValidationErrors, props: CommonResource
 }
 
 /** Image and log checks, recorded after the construct-specific ones (their order is part of the messages). */
-export function checkImageAndLogProps(errors: ValidationErrors, props: CommonResourceProps): void {
+export function checkImageAndLogProps(errors: ValidationErrors, props: AzureServingProps): void {
   errors.check(
     'imageRepository',
     props.imageRepository,
@@ -247,30 +213,4 @@ export function checkImageAndLogProps(errors: ValidationErrors, props: CommonRes
     (d) => Number.isInteger(d) && d >= 30 && d <= 730,
     'use a whole number of days from 30 to 730',
   );
-}
-
-/** Whole seconds of a duration prop, recording a problem (and using the fallback) when it has a fraction. */
-export function wholeSeconds(
-  errors: ValidationErrors,
-  prop: string,
-  value: DurationLike | undefined,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  try {
-    return value.toSeconds();
-  } catch {
-    errors.add(prop, value, 'use a whole number of seconds');
-    return fallback;
-  }
-}
-
-/** Whole seconds, or undefined when absent or fractional (the fraction is reported elsewhere). */
-export function toSecondsOr(value: DurationLike | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return value.toSeconds();
-  } catch {
-    return undefined;
-  }
 }

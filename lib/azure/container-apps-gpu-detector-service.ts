@@ -1,12 +1,7 @@
 import { Fn, Token, type ITerraformDependable } from 'cdktf';
 import type { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
-import {
-  ContainerApp,
-  type ContainerAppIngressIpSecurityRestriction,
-  type ContainerAppTemplateContainerLivenessProbe,
-  type ContainerAppTemplateContainerReadinessProbe,
-  type ContainerAppTemplateContainerStartupProbe,
-} from '@cdktf/provider-azurerm/lib/container-app';
+import { ContainerApp, type ContainerAppIngressIpSecurityRestriction } from '@cdktf/provider-azurerm/lib/container-app';
+import { ContainerAppEnvironmentStorage } from '@cdktf/provider-azurerm/lib/container-app-environment-storage';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import type { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
@@ -17,41 +12,22 @@ import type { Sleep } from '@cdktf/provider-time/lib/sleep';
 import type { Construct } from 'constructs';
 import {
   coldStartFor,
-  CONTAINER_APPS_GPU_PROFILES,
-  huggingFaceDownloadGiB,
-  WEIGHTS_MOUNT_PATH,
-  WEIGHTS_PLATFORM_LIMITS,
-  AZURE_LIMITS,
-  CONTAINER_APPS_GPU_REGION,
-  CONTAINER_APPS_MAX_REPLICAS,
-  CONTAINER_APPS_PROBE_RANGES,
   CONTAINER_PORT,
-  CONTAINER_ROUTES,
   containerEnvironment,
   PLATFORM_LIMITS,
-  resolveDeployment,
-  resolveScaling,
   resourceName,
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
+  WEIGHTS_MOUNT_PATH,
   type ContainerAppsGpuProfile,
   type DeploymentSummary,
   type DetectorDeployment,
-  type DetectorModelOptions,
-  type DurationLike,
-  type PlatformLimits,
-  type ScalingOptions,
   type ScalingSpec,
 } from '../core';
-import type { ProbeOptions } from './azure-ml-detector-endpoint';
-import { ModelWeights, type ModelWeightsConfig } from './model-weights';
-import { ContainerAppEnvironmentStorage } from '@cdktf/provider-azurerm/lib/container-app-environment-storage';
+import { concat } from '../cdktf/concat';
 import {
-  checkCommonProps,
-  checkImageAndLogProps,
   compactName,
-  concat,
   createLogAnalytics,
   imageReference,
   nameSuffix,
@@ -62,26 +38,22 @@ import {
   RoleGrants,
   rolePropagationWait,
   taggedWith,
-  toSecondsOr,
-  wholeSeconds,
-  type CommonResourceProps,
-  type IdentityReference,
-  type RegistryReference,
-  type ResourceGroupReference,
 } from './common-resources';
 import {
   gpuEnvironmentParameters,
   gpuEnvironmentTemplate,
   type GpuEnvironmentTemplateParameters,
 } from './container-apps-environment-template';
+import type { ContainerAppsGpuDetectorServiceProps } from './container-apps-gpu-detector-service-props';
 import {
   ContainerAppsDetectorServiceBase,
-  importContainerAppsDetectorService,
+  ImportedContainerAppsDetectorService,
   type ContainerAppsDetectorServiceAttributes,
   type IContainerAppsDetectorService,
 } from './container-apps-service-base';
-
-export const DEFAULT_CONTAINER_APPS_GPU_PROFILE: ContainerAppsGpuProfile = 'Consumption-GPU-NC8as-T4';
+import { IPV4_CIDR, IPV4_CIDR_FIX, validateContainerAppsProps } from './container-apps-validation';
+import { ModelWeights, type ModelWeightsConfig } from './model-weights';
+import type { IdentityReference, RegistryReference, ResourceGroupReference } from './serving-props';
 
 /** Short names for the GPU profile inside a created environment (Azure rejects long profile names). */
 const GPU_WORKLOAD_PROFILE_NAMES: Readonly<Record<ContainerAppsGpuProfile, string>> = {
@@ -89,164 +61,8 @@ const GPU_WORKLOAD_PROFILE_NAMES: Readonly<Record<ContainerAppsGpuProfile, strin
   'Consumption-GPU-NC24-A100': 'gpu-a100',
 };
 
-/**
- * What Container Apps allows a request. Its HTTP ingress ends a request after about 240 s (a figure from a
- * third-party guide, not verified here), so the container's deadline stays at the Azure ML endpoint's safe value:
- * one deadline for both Azure services, with room for the answer to get out.
- */
-export const CONTAINER_APPS_LIMITS: PlatformLimits = {
-  name: 'Azure Container Apps serverless GPU',
-  defaultRequestTimeoutMs: PLATFORM_LIMITS.azureMl.defaultRequestTimeoutMs,
-  maxRequestTimeoutMs: PLATFORM_LIMITS.azureMl.maxRequestTimeoutMs,
-  maxRequestTimeoutReason: 'Container Apps ingress ends a request at about 240 s; 175 s leaves room for the answer',
-};
-
-/** Probe limits of azurerm_container_app 4.55 (rule container-apps.probe-ranges). */
-export const CONTAINER_APPS_PROBE_LIMITS = AZURE_LIMITS.containerAppsProbe;
-
-/** An existing Container Apps environment that already has a serverless GPU workload profile. */
-export interface ContainerAppsEnvironmentReference {
-  /** Resource id of the environment. */
-  readonly id: string;
-  /** Name of its GPU workload profile (of the type `gpuProfile` names). */
-  readonly gpuWorkloadProfileName: string;
-}
-
-export interface ContainerAppsGpuDetectorServiceProps extends DetectorModelOptions {
-  /** Azure region of everything created here; it must offer serverless GPUs (westus3, swedencentral, …). */
-  readonly location: string;
-  /**
-   * An existing resource group to deploy into.
-   * @default a new resource group
-   */
-  readonly resourceGroup?: ResourceGroupReference;
-  /**
-   * Name of the resource group created when `resourceGroup` is not given.
-   * @default derived from the construct path
-   */
-  readonly resourceGroupName?: string;
-  /**
-   * Serverless GPU workload profile: one T4 (16 GB, 8 vCPU, 56 GiB) or one A100 (80 GB, 24 vCPU, 220 GiB) per
-   * replica. The container gets the whole profile.
-   * @default 'Consumption-GPU-NC8as-T4' (no bf16: served in fp16)
-   */
-  readonly gpuProfile?: ContainerAppsGpuProfile;
-  /**
-   * Replica range and the HTTP scale rule's concurrency. minCapacity 0 scales to zero when idle; scaleInCooldown
-   * is how long the last replica stays after the last request (KEDA's cooldown period). Container Apps has no
-   * scale-out cooldown: leave scaleOutCooldown out.
-   * @default min 0, max 2, target concurrency ¾ of the container's, 15 min before scaling to zero
-   */
-  readonly scaling?: ScalingOptions;
-  /**
-   * A complete image reference to serve instead of the image built from inference-container/. Pass the registry
-   * that holds it as `registry` so the identity may pull it.
-   * @default `<registry login server>/<imageRepository>:<imageTag>`
-   */
-  readonly image?: string;
-  /**
-   * Repository of the image in the registry.
-   * @default 'form-detector'
-   */
-  readonly imageRepository?: string;
-  /**
-   * Tag of the image in the registry.
-   * @default containerSourceTag(): a hash of inference-container/'s sources
-   */
-  readonly imageTag?: string;
-  /**
-   * An existing container registry holding the image.
-   * @default a new registry (admin user disabled)
-   */
-  readonly registry?: RegistryReference;
-  /**
-   * SKU of the created registry. The vLLM image is ~10 GB; Basic includes 10 GiB of storage, Standard 100 GiB.
-   * @default 'Standard'
-   */
-  readonly registrySku?: 'Basic' | 'Standard' | 'Premium';
-  /**
-   * An existing identity for the app; it must be able to pull the image (AcrPull on the registry).
-   * @default a new user-assigned identity with AcrPull on the registry
-   */
-  readonly endpointIdentity?: IdentityReference;
-  /**
-   * An existing environment with a serverless GPU workload profile; then no environment and no Log Analytics
-   * workspace is created here.
-   * @default a new environment (ARM template) with the GPU profile, logging to a new Log Analytics workspace
-   */
-  readonly containerAppsEnvironment?: ContainerAppsEnvironmentReference;
-  /**
-   * Container app name: 2–32 lowercase letters, digits and hyphens, starting with a letter; unique in the
-   * resource group.
-   * @default derived from the construct id
-   */
-  readonly serviceName?: string;
-  /**
-   * Whether the ingress accepts traffic from the internet (true) or only from inside the environment (false).
-   * @default true
-   */
-  readonly publicNetworkAccess?: boolean;
-  /**
-   * IPv4 ranges (CIDR) allowed to call the service; everyone else gets 403. More can be added with
-   * allowInvokeFrom().
-   * @default no restriction
-   */
-  readonly allowedIpRanges?: string[];
-  /**
-   * How long a replica may take from container start to ready: weight download, quantization, warm-up (the
-   * image pull comes before and is not counted). The startup probe is sized from it; a replica that is not ready
-   * by then is restarted.
-   * @default 30 minutes
-   */
-  readonly modelLoadTimeout?: DurationLike;
-  /**
-   * Liveness probe on /health/live (answers as soon as the controller runs).
-   * @default period 10 s, timeout 5 s, 3 failures before a restart
-   */
-  readonly livenessProbe?: Omit<ProbeOptions, 'successThreshold'>;
-  /**
-   * Readiness probe on /health/ready, after the startup probe has passed.
-   * @default period 10 s, timeout 5 s, 3 failures take the replica out of traffic
-   */
-  readonly readinessProbe?: ProbeOptions;
-  /**
-   * Retention of the created Log Analytics workspace, days (30–730).
-   * @default 30
-   */
-  readonly logRetentionDays?: number;
-  /**
-   * Tags on every resource created here.
-   * @default none
-   */
-  readonly tags?: Record<string, string>;
-  /**
-   * Where the weights come from: an Azure Files share mounted read-only as a volume at /mnt/model-weights. Hugging
-   * Face is refused: a replica over 1 vCPU has 8 GiB of ephemeral storage, and the 16-bit download is ~17 GB.
-   * @default ModelWeights.fromNewStore() — a storage account and file share created here
-   */
-  readonly weights?: ModelWeights;
-}
-
-const DEFAULTS = {
-  modelLoadTimeoutSeconds: 30 * 60,
-  startupInitialDelay: 60,
-  liveness: { initialDelay: 0, period: 10, timeout: 5, failureThreshold: 3 },
-  readiness: { initialDelay: 0, period: 10, timeout: 5, successThreshold: 1, failureThreshold: 3 },
-} as const;
-
-const SERVICE_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 /** The volume (and environment storage) that holds the weights. */
 const WEIGHTS_VOLUME = 'model-weights';
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
-
-interface ResolvedProps {
-  readonly gpuProfile: ContainerAppsGpuProfile;
-  readonly deployment: DetectorDeployment;
-  readonly scaling: ScalingSpec;
-  readonly startupProbe: ContainerAppTemplateContainerStartupProbe;
-  readonly livenessProbe: ContainerAppTemplateContainerLivenessProbe;
-  readonly readinessProbe: ContainerAppTemplateContainerReadinessProbe;
-}
 
 /**
  * The form-field detector on Azure Container Apps serverless GPU: on demand, scaled to zero when idle, billed per
@@ -256,7 +72,7 @@ interface ResolvedProps {
  *
  * @example
  * const detector = new ContainerAppsGpuDetectorService(this, 'Detector', { location: 'swedencentral' });
- * new TerraformOutput(this, 'scoring_uri', { value: detector.scoringUri });
+ * new TerraformOutput(this, 'ScoringUri', { value: detector.scoringUri });
  */
 export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServiceBase {
   /** A service deployed elsewhere, to read metrics from or call. */
@@ -265,7 +81,7 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
     id: string,
     attributes: ContainerAppsDetectorServiceAttributes,
   ): IContainerAppsDetectorService {
-    return importContainerAppsDetectorService(scope, id, attributes);
+    return new ImportedContainerAppsDetectorService(scope, id, attributes);
   }
 
   readonly serviceName: string;
@@ -314,24 +130,23 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
 
   constructor(scope: Construct, id: string, props: ContainerAppsGpuDetectorServiceProps) {
     super(scope, id);
-    const resolved = validate(this.node.path, props);
+    const resolved = validateContainerAppsProps(this.node.path, props);
     this.gpuProfile = resolved.gpuProfile;
     this.deployment = resolved.deployment;
     this.scaling = resolved.scaling;
     this.location = props.location;
     const tags = props.tags ?? {};
     const tagged = taggedWith(tags);
-    const shared: CommonResourceProps = props;
 
     this.clientConfig = new DataAzurermClientConfig(this, 'ClientConfig', {});
-    const group = resolveResourceGroup(this, shared);
+    const group = resolveResourceGroup(this, props);
     this.resourceGroup = group.resourceGroup;
     this.createdResourceGroup = group.created;
     this.resourceGroupName = this.resourceGroup.name;
     const common = { location: props.location, resourceGroupName: this.resourceGroup.name, ...tagged };
     const suffix = nameSuffix(this, this.clientConfig, this.resourceGroup.name);
 
-    const registry = resolveRegistry(this, shared, common, concat(compactName(id, 42), suffix));
+    const registry = resolveRegistry(this, props, common, concat(compactName(id, 42), suffix));
     this.registry = registry.registry;
     this.createdRegistry = registry.created;
 
@@ -359,7 +174,7 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
       this.environmentId = props.containerAppsEnvironment.id;
       this.gpuWorkloadProfileName = props.containerAppsEnvironment.gpuWorkloadProfileName;
     } else {
-      this.logAnalyticsWorkspace = createLogAnalytics(this, id, shared, common);
+      this.logAnalyticsWorkspace = createLogAnalytics(this, id, props, common);
       this.gpuWorkloadProfileName = GPU_WORKLOAD_PROFILE_NAMES[this.gpuProfile];
       const values: GpuEnvironmentTemplateParameters = {
         environmentName: resourceName(`${id}-env`, { maxLength: 60, lowercase: true }),
@@ -412,7 +227,7 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
       });
     }
 
-    this.image = imageReference(this.registry, shared);
+    this.image = imageReference(this.registry, props);
     this.serviceName = props.serviceName ?? resourceName(id, { maxLength: 32, lowercase: true });
     const instance = this.deployment.instance;
     const env = containerEnvironment(this.deployment, this.weights.source);
@@ -481,7 +296,7 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
     for (const range of props.allowedIpRanges ?? []) this.allowInvokeFrom(range);
 
     this.summary = summarizeDeployment({
-      service: CONTAINER_APPS_LIMITS.name,
+      service: PLATFORM_LIMITS.containerApps.name,
       endpoint: Token.isUnresolved(this.serviceName) ? this.node.path : this.serviceName,
       mode: 'on-demand',
       deployment: this.deployment,
@@ -508,12 +323,9 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
    * identity-based grantInvoke.
    */
   allowInvokeFrom(ipAddressRange: string, options: { readonly name?: string; readonly description?: string } = {}) {
-    if (!Token.isUnresolved(ipAddressRange) && !IPV4_CIDR.test(ipAddressRange)) {
-      throw new Error(
-        `Invalid ContainerAppsGpuDetectorService '${this.node.path}':\n  - allowedIpRanges: got ` +
-          `${JSON.stringify(ipAddressRange)}; use an IPv4 address or CIDR range, e.g. '203.0.113.0/24'`,
-      );
-    }
+    new ValidationErrors(`ContainerAppsGpuDetectorService '${this.node.path}'`, (v) => Token.isUnresolved(v))
+      .check('allowedIpRanges', ipAddressRange, (r) => IPV4_CIDR.test(r), IPV4_CIDR_FIX)
+      .throwIfAny();
     const n = this.ipRestrictions.length + 1;
     this.ipRestrictions.push({
       name: options.name ?? `allow-${n}`,
@@ -523,181 +335,4 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
     });
     this.containerApp.ingress.putIpSecurityRestriction([...this.ipRestrictions]);
   }
-}
-
-/** Checks every prop once and throws one error that lists each problem. */
-function validate(path: string, props: ContainerAppsGpuDetectorServiceProps): ResolvedProps {
-  const errors = new ValidationErrors(`ContainerAppsGpuDetectorService '${path}'`, (v) => Token.isUnresolved(v));
-
-  const requestedProfile = props.gpuProfile ?? DEFAULT_CONTAINER_APPS_GPU_PROFILE;
-  const known = Object.prototype.hasOwnProperty.call(CONTAINER_APPS_GPU_PROFILES, requestedProfile);
-  if (!known) {
-    errors.add(
-      'gpuProfile',
-      requestedProfile,
-      `unknown Container Apps serverless GPU profile; use one of ${Object.keys(CONTAINER_APPS_GPU_PROFILES).join(', ')}`,
-    );
-  }
-  const gpuProfile = known ? requestedProfile : DEFAULT_CONTAINER_APPS_GPU_PROFILE;
-  const deployment = resolveDeployment(CONTAINER_APPS_GPU_PROFILES[gpuProfile], props, CONTAINER_APPS_LIMITS, errors);
-  // The point of this service is idling at zero, so zero is the default here (core's default is 1).
-  const scaling = resolveScaling(
-    { ...props.scaling, minCapacity: props.scaling?.minCapacity ?? 0 },
-    { maxConcurrency: deployment.maxConcurrency, allowZero: true },
-    errors,
-  );
-  if (props.scaling?.maxCapacity !== undefined && errors.isKnown(props.scaling.maxCapacity)) {
-    errors.rule('scaling.maxCapacity', CONTAINER_APPS_MAX_REPLICAS, { maxReplicas: props.scaling.maxCapacity });
-  }
-  if (props.scaling?.scaleOutCooldown !== undefined) {
-    errors.add(
-      'scaling.scaleOutCooldown',
-      props.scaling.scaleOutCooldown,
-      'Container Apps scales out as soon as the HTTP scale rule asks and has no scale-out cooldown; leave it out',
-    );
-  }
-
-  checkCommonProps(errors, props);
-  if (errors.isKnown(props.location)) errors.rule('location', CONTAINER_APPS_GPU_REGION, { region: props.location });
-  errors.check(
-    'serviceName',
-    props.serviceName,
-    (n) => SERVICE_NAME.test(n),
-    '2–32 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
-  );
-  for (const range of props.allowedIpRanges ?? []) {
-    errors.check(
-      'allowedIpRanges',
-      range,
-      (r) => IPV4_CIDR.test(r),
-      "use an IPv4 address or CIDR range, e.g. '203.0.113.0/24'",
-    );
-  }
-  if (props.containerAppsEnvironment !== undefined) {
-    errors.check(
-      'containerAppsEnvironment.gpuWorkloadProfileName',
-      props.containerAppsEnvironment.gpuWorkloadProfileName,
-      (n) => n.trim() !== '',
-      "name the environment's serverless GPU workload profile, e.g. 'gpu-t4'",
-    );
-  }
-  checkImageAndLogProps(errors, props);
-  const bakedIntoImage = deployment.baseModel.startsWith('/');
-  if (props.weights?.kind === 'huggingface' && !bakedIntoImage) {
-    const limits = WEIGHTS_PLATFORM_LIMITS;
-    errors.add(
-      'weights',
-      'ModelWeights.fromHuggingFace()',
-      `a serverless GPU replica has ${limits.containerAppsEphemeralStorageGiB} GiB of ephemeral storage (over 1 ` +
-        `vCPU; the container file system has no capacity guarantee: ${limits.containerAppsStorageSource}) and the ` +
-        `download is ~${huggingFaceDownloadGiB(deployment).toFixed(0)} GiB of 16-bit weights, so the first request ` +
-        'would fail after a successful deploy. Stage the weights in Azure Files: leave weights out ' +
-        '(ModelWeights.fromNewStore(), a share created here) or pass ModelWeights.fromAzureFiles(...)',
-    );
-  }
-
-  const modelLoadSeconds = wholeSeconds(
-    errors,
-    'modelLoadTimeout',
-    props.modelLoadTimeout,
-    DEFAULTS.modelLoadTimeoutSeconds,
-  );
-  const limits = CONTAINER_APPS_PROBE_LIMITS;
-  const longestStartup = limits.initialDelaySeconds.max + limits.periodSeconds.max * limits.failureThreshold.max;
-  errors.check(
-    'modelLoadTimeout',
-    modelLoadSeconds,
-    (s) => s >= 300 && s <= longestStartup,
-    `use 5 minutes to ${longestStartup} s (the longest startup probe Container Apps allows: ` +
-      `${limits.initialDelaySeconds.max} s + ${limits.failureThreshold.max} × ${limits.periodSeconds.max} s)`,
-  );
-  // The startup probe waits for readiness (the model served), as long as modelLoadTimeout, in the fewest,
-  // shortest periods the limits allow: ready is noticed at most one period late.
-  const startupPeriod = Math.min(
-    limits.periodSeconds.max,
-    Math.max(10, Math.ceil((modelLoadSeconds - DEFAULTS.startupInitialDelay) / limits.failureThreshold.max)),
-  );
-  const startupFailures = Math.min(
-    limits.failureThreshold.max,
-    Math.max(1, Math.ceil((modelLoadSeconds - DEFAULTS.startupInitialDelay) / startupPeriod)),
-  );
-
-  const liveness = probeSeconds(errors, 'livenessProbe', props.livenessProbe, DEFAULTS.liveness);
-  const readiness = probeSeconds(errors, 'readinessProbe', props.readinessProbe, DEFAULTS.readiness);
-
-  errors.throwIfAny();
-  return {
-    gpuProfile,
-    deployment,
-    scaling,
-    startupProbe: {
-      transport: 'HTTP',
-      port: CONTAINER_PORT,
-      path: CONTAINER_ROUTES.azureReadiness,
-      initialDelay: DEFAULTS.startupInitialDelay,
-      intervalSeconds: startupPeriod,
-      timeout: 5,
-      failureCountThreshold: startupFailures,
-    },
-    livenessProbe: {
-      transport: 'HTTP',
-      port: CONTAINER_PORT,
-      path: CONTAINER_ROUTES.azureLiveness,
-      initialDelay: liveness.initialDelay,
-      intervalSeconds: liveness.period,
-      timeout: liveness.timeout,
-      failureCountThreshold: liveness.failureThreshold,
-    },
-    readinessProbe: {
-      transport: 'HTTP',
-      port: CONTAINER_PORT,
-      path: CONTAINER_ROUTES.azureReadiness,
-      initialDelay: readiness.initialDelay,
-      intervalSeconds: readiness.period,
-      timeout: readiness.timeout,
-      successCountThreshold: readiness.successThreshold,
-      failureCountThreshold: readiness.failureThreshold,
-    },
-  };
-}
-
-interface ProbeSeconds {
-  readonly initialDelay: number;
-  readonly period: number;
-  readonly timeout: number;
-  readonly successThreshold: number;
-  readonly failureThreshold: number;
-}
-
-function probeSeconds(
-  errors: ValidationErrors,
-  prop: string,
-  options: ProbeOptions | undefined,
-  defaults: Omit<ProbeSeconds, 'successThreshold'> & { successThreshold?: number },
-): ProbeSeconds {
-  const o = options ?? {};
-  const limits = CONTAINER_APPS_PROBE_LIMITS;
-  const result: ProbeSeconds = {
-    initialDelay: wholeSeconds(errors, `${prop}.initialDelay`, o.initialDelay, defaults.initialDelay),
-    period: wholeSeconds(errors, `${prop}.period`, o.period, defaults.period),
-    timeout: wholeSeconds(errors, `${prop}.timeout`, o.timeout, defaults.timeout),
-    successThreshold: o.successThreshold ?? defaults.successThreshold ?? 1,
-    failureThreshold: o.failureThreshold ?? defaults.failureThreshold,
-  };
-  // The ranges Container Apps takes, for the values given (defaults are within them).
-  errors.rule(prop, CONTAINER_APPS_PROBE_RANGES, {
-    probe: prop,
-    initialDelaySeconds: toSecondsOr(o.initialDelay),
-    periodSeconds: toSecondsOr(o.period),
-    failureThreshold: o.failureThreshold,
-    successThreshold: prop === 'readinessProbe' ? o.successThreshold : undefined,
-  });
-  errors.check(
-    `${prop}.timeout`,
-    result.timeout,
-    (s) =>
-      Number.isInteger(s) && s >= limits.timeoutSeconds.min && s <= limits.timeoutSeconds.max && s <= result.period,
-    `use 1 second up to the period (${result.period}s)`,
-  );
-  return result;
 }

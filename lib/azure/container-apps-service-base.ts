@@ -1,6 +1,6 @@
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { CONTAINER_ROUTES } from '../core';
+import { CONTAINER_ROUTES, refuseProp } from '../core';
 import { CONTAINER_APP_TYPE } from './container-apps-environment-template';
 import type { AzureMetric, MetricOptions } from './endpoint-base';
 
@@ -69,7 +69,8 @@ export abstract class ContainerAppsDetectorServiceBase extends Construct impleme
   }
 }
 
-class ImportedContainerAppsDetectorService extends ContainerAppsDetectorServiceBase {
+/** A service deployed elsewhere (built by `ContainerAppsGpuDetectorService.fromServiceAttributes`). */
+export class ImportedContainerAppsDetectorService extends ContainerAppsDetectorServiceBase {
   readonly serviceName: string;
   readonly containerAppId: string;
   readonly url: string;
@@ -82,19 +83,12 @@ class ImportedContainerAppsDetectorService extends ContainerAppsDetectorServiceB
       ? Fn.element(Fn.split('/', attributes.containerAppId), 8)
       : (attributes.containerAppId.split('/')[8] ?? '');
     if (!Token.isUnresolved(attributes.containerAppId) && this.serviceName === '') {
-      throw new Error(
-        `${this.node.path}: containerAppId: got ${JSON.stringify(attributes.containerAppId)}; pass the full ` +
-          'resource id, /subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.App/containerApps/<name>',
+      refuseProp(
+        `fromServiceAttributes '${this.node.path}'`,
+        'containerAppId',
+        attributes.containerAppId,
+        'pass the full resource id, /subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.App/containerApps/<name>',
       );
     }
   }
-}
-
-/** A service deployed elsewhere, to read metrics from or call. */
-export function importContainerAppsDetectorService(
-  scope: Construct,
-  id: string,
-  attributes: ContainerAppsDetectorServiceAttributes,
-): IContainerAppsDetectorService {
-  return new ImportedContainerAppsDetectorService(scope, id, attributes);
 }

@@ -1,19 +1,20 @@
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack, Token, type TerraformBackend } from 'cdktf';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import {
   CONTAINER_APPS_GPU_REGIONS,
   DEPLOYMENT_MODE_CONTEXT_KEY,
   DEPLOYMENT_MODE_ENV,
   resolveDeploymentMode,
   stagingCommandsFor,
+  ValidationErrors,
   type DeploymentMode,
 } from '../core';
-import { AzureMlDetectorEndpoint, type AzureMlDetectorEndpointProps } from './azure-ml-detector-endpoint';
-import {
-  ContainerAppsGpuDetectorService,
-  type ContainerAppsGpuDetectorServiceProps,
-} from './container-apps-gpu-detector-service';
+import { relativeLocalBackend } from '../cdktf/local-backend';
+import { AzureMlDetectorEndpoint } from './azure-ml-detector-endpoint';
+import type { AzureMlDetectorEndpointProps } from './azure-ml-detector-endpoint-props';
+import { ContainerAppsGpuDetectorService } from './container-apps-gpu-detector-service';
+import type { ContainerAppsGpuDetectorServiceProps } from './container-apps-gpu-detector-service-props';
 
 /** The environment variable the stack reads the region from when `location` is not passed. */
 export const AZURE_LOCATION_ENV = 'AZURE_LOCATION';
@@ -37,19 +38,13 @@ export interface DetectorAzureStackProps {
    */
   readonly mode?: DeploymentMode;
   /**
-   * Keep the state in `terraform.<stack id>.tfstate` at the project root, named by a relative path. cdktf's
-   * default local backend writes the absolute path of the current directory into cdk.tf.json, which makes the
-   * synthesized output machine-dependent. Set false to configure another backend on the stack yourself.
-   * @default true
-   */
-  readonly localBackend?: boolean;
-  /**
-   * Everything else the always-on endpoint takes (model, instance type, scaling, auth mode, existing resources, …).
+   * The always-on endpoint's props (model, instance type, scaling, auth mode, existing resources, …), used in that
+   * mode.
    * @default the construct's defaults
    */
-  readonly endpoint?: Omit<AzureMlDetectorEndpointProps, 'location'>;
+  readonly alwaysOn?: Omit<AzureMlDetectorEndpointProps, 'location'>;
   /**
-   * Everything else the on-demand service takes (model, GPU profile, scaling, ingress, existing resources, …).
+   * The on-demand service's props (model, GPU profile, scaling, ingress, existing resources, …), used in that mode.
    * @default the construct's defaults: T4, min 0, max 2 replicas
    */
   readonly onDemand?: Omit<ContainerAppsGpuDetectorServiceProps, 'location'>;
@@ -58,7 +53,9 @@ export interface DetectorAzureStackProps {
 /**
  * One `cdktf deploy` for the detector on Azure: the azurerm provider and either an AzureMlDetectorEndpoint
  * (always-on) or a ContainerAppsGpuDetectorService (on-demand), with the scoring URI, the registry and the command
- * to push the image as outputs.
+ * to push the image as outputs (CamelCase, as on every cloud's stack: CloudFormation output ids allow no
+ * underscore). Without a backend of your own, the state stays in `terraform.<stack id>.tfstate` at the project
+ * root, named by a relative path.
  */
 export class DetectorAzureStack extends TerraformStack {
   readonly mode: DeploymentMode;
@@ -70,103 +67,119 @@ export class DetectorAzureStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: DetectorAzureStackProps = {}) {
     super(scope, id);
-    this.mode = resolveDeploymentMode({
-      prop: props.mode,
-      context: this.node.tryGetContext(DEPLOYMENT_MODE_CONTEXT_KEY),
-      env: process.env[DEPLOYMENT_MODE_ENV],
-    });
+    const errors = new ValidationErrors(`DetectorAzureStack '${this.node.path}'`, (v) => Token.isUnresolved(v));
+    errors.renamed(props, { endpoint: 'alwaysOn' });
+    if ((props as { localBackend?: unknown }).localBackend !== undefined) {
+      errors.add(
+        'localBackend',
+        (props as { localBackend?: unknown }).localBackend,
+        'leave it out: local state is added only when no backend was added to the stack, so a backend of your own wins',
+      );
+    }
+    this.mode = resolveDeploymentMode(
+      {
+        prop: props.mode,
+        context: this.node.tryGetContext(DEPLOYMENT_MODE_CONTEXT_KEY),
+        env: process.env[DEPLOYMENT_MODE_ENV]?.trim(),
+      },
+      errors,
+      ' (Container Apps scales to zero in on-demand)',
+    );
     const location = props.location ?? process.env[AZURE_LOCATION_ENV];
-    const problems: string[] = [];
     if (location === undefined || location === '') {
-      problems.push(
-        `location: got undefined; pass location (e.g. 'eastus') or set ${AZURE_LOCATION_ENV} to a region with ` +
+      errors.add(
+        'location',
+        location,
+        `pass location (e.g. 'eastus') or set ${AZURE_LOCATION_ENV} to a region with ` +
           (this.mode === 'on-demand'
             ? `Container Apps serverless GPUs (${CONTAINER_APPS_GPU_REGIONS.join(', ')})`
             : 'Standard_NC4as_T4_v3 quota'),
       );
     }
     const minCapacity = props.onDemand?.scaling?.minCapacity;
-    if (this.mode === 'on-demand' && minCapacity !== undefined && minCapacity > 0) {
-      problems.push(
-        `onDemand.scaling.minCapacity: got ${minCapacity}; on-demand mode scales to zero when idle, and ` +
-          `${minCapacity} warm GPU replica(s) bill around the clock: use minCapacity 0, or mode 'always-on'`,
+    if (this.mode === 'on-demand' && minCapacity !== undefined && errors.isKnown(minCapacity) && minCapacity > 0) {
+      errors.add(
+        'onDemand.scaling.minCapacity',
+        minCapacity,
+        `on-demand mode scales to zero when idle, and ${minCapacity} warm GPU replica(s) bill around the clock: use ` +
+          "minCapacity 0, or mode 'always-on'",
       );
     }
-    if (problems.length > 0 || location === undefined) {
-      throw new Error(`Invalid DetectorAzureStack '${id}':\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    }
-    if (props.localBackend !== false) {
-      // Terraform runs in <output dir>/stacks/<id>/ (cdktf.json: "output": "cdktf.out"); three levels up is the
-      // project root, where cdktf's own default would have put the state.
-      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
-    }
+    errors.throwIfAny();
     this.provider = new AzurermProvider(this, 'azurerm', {
       features: [{}],
       ...(props.subscriptionId ? { subscriptionId: props.subscriptionId } : {}),
     });
 
+    const where = { location: location as string };
     if (this.mode === 'on-demand') {
-      this.service = this.onDemandService(location, props);
+      this.service = this.onDemandService({ ...props.onDemand, ...where });
     } else {
-      this.endpoint = this.alwaysOnEndpoint(location, props);
+      this.endpoint = this.alwaysOnEndpoint({ ...props.alwaysOn, ...where });
     }
     const detector = this.service ?? this.endpoint;
     const weights = detector?.weights.source;
     if (detector && weights?.kind === 'store') {
-      new TerraformOutput(this, 'weights_location', {
+      new TerraformOutput(this, 'WeightsLocation', {
         value: weights.uri,
         description: 'Where the weights are staged: the base model at this path, the adapter in adapter/',
       });
-      new TerraformOutput(this, 'stage_weights_command', {
+      new TerraformOutput(this, 'StageWeightsCommand', {
         value: stagingCommandsFor(weights, detector.deployment).join(' && '),
         description:
           'Run once (and after changing the model) with the hf and az CLIs: downloads the base model and adapter ' +
-          'from Hugging Face and uploads them to weights_location',
+          'from Hugging Face and uploads them to WeightsLocation',
       });
     }
   }
 
-  private alwaysOnEndpoint(location: string, props: DetectorAzureStackProps): AzureMlDetectorEndpoint {
-    const endpoint = new AzureMlDetectorEndpoint(this, 'Detector', { ...props.endpoint, location });
-    new TerraformOutput(this, 'scoring_uri', {
+  /** Local state at the project root, by a relative path; a backend you add to the stack wins. */
+  ensureBackendExists(): TerraformBackend {
+    return relativeLocalBackend(this);
+  }
+
+  private alwaysOnEndpoint(props: AzureMlDetectorEndpointProps): AzureMlDetectorEndpoint {
+    const endpoint = new AzureMlDetectorEndpoint(this, 'Detector', props);
+    new TerraformOutput(this, 'ScoringUri', {
       value: endpoint.scoringUri,
       description: 'POST {"image_base64": "…"} here with the key (or an Entra token) as a Bearer token',
     });
-    new TerraformOutput(this, 'registry_login_server', {
-      value: endpoint.registryLoginServer,
-      description: 'Registry the deployment pulls the image from',
-    });
-    new TerraformOutput(this, 'image', { value: endpoint.image, description: 'Image the deployment serves' });
-    new TerraformOutput(this, 'push_image_command', {
-      value: endpoint.pushImageCommand,
-      description: 'Build inference-container/ and push it (run from the repo root, before or after deploy)',
-    });
-    new TerraformOutput(this, 'get_key_command', {
+    this.imageOutputs(endpoint, 'the deployment', 'before or after deploy');
+    new TerraformOutput(this, 'GetKeyCommand', {
       value: endpoint.credentialsCommand,
       description: 'Print the credential for scoring requests',
     });
     return endpoint;
   }
 
-  private onDemandService(location: string, props: DetectorAzureStackProps): ContainerAppsGpuDetectorService {
-    const service = new ContainerAppsGpuDetectorService(this, 'Detector', { ...props.onDemand, location });
-    new TerraformOutput(this, 'url', {
+  private onDemandService(props: ContainerAppsGpuDetectorServiceProps): ContainerAppsGpuDetectorService {
+    const service = new ContainerAppsGpuDetectorService(this, 'Detector', props);
+    new TerraformOutput(this, 'ServiceUrl', {
       value: service.url,
       description: 'The container app; the first request after idle waits for a GPU replica to start',
     });
-    new TerraformOutput(this, 'scoring_uri', {
+    new TerraformOutput(this, 'ScoringUri', {
       value: service.scoringUri,
       description: 'POST {"image_base64": "…"} here (no key: limit access by ingress, see the README)',
     });
-    new TerraformOutput(this, 'registry_login_server', {
-      value: service.registryLoginServer,
-      description: 'Registry the app pulls the image from',
-    });
-    new TerraformOutput(this, 'image', { value: service.image, description: 'Image the app serves' });
-    new TerraformOutput(this, 'push_image_command', {
-      value: service.pushImageCommand,
-      description: 'Build inference-container/ and push it (run from the repo root, before deploy)',
-    });
+    this.imageOutputs(service, 'the app', 'before deploy');
     return service;
+  }
+
+  /** RegistryLoginServer, Image and PushImageCommand. */
+  private imageOutputs(
+    detector: AzureMlDetectorEndpoint | ContainerAppsGpuDetectorService,
+    what: string,
+    when: string,
+  ): void {
+    new TerraformOutput(this, 'RegistryLoginServer', {
+      value: detector.registryLoginServer,
+      description: `Registry ${what} pulls the image from`,
+    });
+    new TerraformOutput(this, 'Image', { value: detector.image, description: `Image ${what} serves` });
+    new TerraformOutput(this, 'PushImageCommand', {
+      value: detector.pushImageCommand,
+      description: `Build inference-container/ and push it (run from the repo root, ${when})`,
+    });
   }
 }

@@ -166,7 +166,8 @@ export abstract class AzureMlDetectorEndpointBase extends Construct implements I
   }
 }
 
-class ImportedAzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
+/** An endpoint deployed elsewhere (built by `AzureMlDetectorEndpoint.fromEndpointAttributes`). */
+export class ImportedAzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
   readonly endpointName: string;
   readonly workspaceId: string;
   readonly deploymentId: string | undefined;
@@ -180,15 +181,6 @@ class ImportedAzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         ? undefined
         : `${this.endpointId}/deployments/${attributes.deploymentName}`;
   }
-}
-
-/** An endpoint deployed elsewhere (another stack, the CLI), to grant scoring on or read metrics from. */
-export function importAzureMlDetectorEndpoint(
-  scope: Construct,
-  id: string,
-  attributes: AzureMlDetectorEndpointAttributes,
-): IAzureMlDetectorEndpoint {
-  return new ImportedAzureMlDetectorEndpoint(scope, id, attributes);
 }
 
 /** Resource type strings, exported for tests and for users writing their own alerts. */

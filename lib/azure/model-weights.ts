@@ -2,8 +2,8 @@ import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { StorageShare } from '@cdktf/provider-azurerm/lib/storage-share';
 import type { Construct } from 'constructs';
-import { normalizePrefix, prefixProblem, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
-import { concat } from './common-resources';
+import { normalizePrefix, prefixProblem, refuseProp, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
+import { concat } from '../cdktf/concat';
 
 /** The prefix of the weights in a store created by `ModelWeights.fromNewStore()`. */
 export const DEFAULT_WEIGHTS_PREFIX = 'weights';
@@ -170,10 +170,13 @@ export abstract class ModelWeights {
       }
       const storage = context.workspaceStorage;
       if (!storage) {
-        throw new Error(
-          `${scope.node.path}: weights: ModelWeights.fromNewStore() puts a blob container in the workspace storage ` +
-            'this construct creates; with an existing workspace, stage the weights in a container of your own and ' +
-            'pass ModelWeights.fromBlobContainer({ storageAccountId, storageAccountName, containerName, prefix })',
+        refuseProp(
+          `${scope.constructor.name} '${scope.node.path}'`,
+          'weights',
+          'ModelWeights.fromNewStore()',
+          'it puts a blob container in the workspace storage this construct creates; with an existing workspace, ' +
+            'stage the weights in a container of your own and pass ModelWeights.fromBlobContainer({ ' +
+            'storageAccountId, storageAccountName, containerName, prefix })',
         );
       }
       const container = new StorageContainer(scope, 'WeightsContainer', {
@@ -219,9 +222,11 @@ class StoreWeights extends ModelWeights {
 
   bind(scope: Construct, context: ModelWeightsBindContext): ModelWeightsConfig {
     if (this.store !== undefined && this.store !== context.target) {
-      throw new Error(
-        `${scope.node.path}: weights: ${this.store === 'azure-files' ? 'an Azure Files share' : 'a blob container'} ` +
-          `cannot be read here; use ${context.target === 'azure-files' ? 'ModelWeights.fromAzureFiles' : 'ModelWeights.fromBlobContainer'}(...) or ModelWeights.fromNewStore()`,
+      refuseProp(
+        `${scope.constructor.name} '${scope.node.path}'`,
+        'weights',
+        this.store === 'azure-files' ? 'an Azure Files share' : 'a blob container',
+        `it cannot be read here; use ${context.target === 'azure-files' ? 'ModelWeights.fromAzureFiles' : 'ModelWeights.fromBlobContainer'}(...) or ModelWeights.fromNewStore()`,
       );
     }
     const { uri, createdHere, ...parts } = this.create(scope, context);
@@ -236,8 +241,7 @@ class StoreWeights extends ModelWeights {
 function checkedPrefix(factory: string, prefix: string | undefined): string {
   const normalized = normalizePrefix(prefix);
   const problem = prefixProblem(normalized);
-  if (problem)
-    throw new Error(`Invalid ModelWeights.${factory}:\n  - prefix: got ${JSON.stringify(prefix)}; ${problem}`);
+  if (problem) refuseProp(`ModelWeights.${factory}`, 'prefix', prefix, problem);
   return normalized;
 }
 

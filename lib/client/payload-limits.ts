@@ -4,8 +4,10 @@
  * endpoints (shared: 1.5 MB), and the container's MAX_BODY_BYTES (inference-container/CONTRACT.md).
  */
 import { DEFAULTS, MAX_IMAGE_PIXELS } from '../../inference-container/src/contract';
+import type { Cloud } from '../core/gpu-catalog';
 
-export type Cloud = 'aws' | 'gcp' | 'azure';
+/** The clouds, as core names them. */
+export type { Cloud };
 
 export const PAYLOAD_LIMIT_BYTES: Record<Cloud, number> = {
   /** SageMaker real-time InvokeEndpoint: ≈6 MB request body; we send raw bytes, so the image itself must fit. */

@@ -14,8 +14,9 @@ export function isDeploymentMode(value: unknown): value is DeploymentMode {
 
 /**
  * The mode a stack deploys in: the prop, else the context value, else the environment variable, else always-on.
- * The first one given wins; an unknown value is a problem naming where it came from, the value and the choices —
- * recorded in `errors` (and always-on assumed, so the other props are still checked) or, without `errors`, thrown.
+ * The first one given wins; an unknown value is a problem naming where it came from, the value and the choices,
+ * recorded in `errors` (the stack's one validation error); always-on is then assumed, so the other props are still
+ * checked in the same pass.
  */
 export function resolveDeploymentMode(
   sources: {
@@ -23,7 +24,7 @@ export function resolveDeploymentMode(
     readonly context?: unknown;
     readonly env?: string;
   },
-  errors?: ValidationErrors,
+  errors: ValidationErrors,
   /** Appended to the fix, e.g. how this stack's on-demand mode deploys. */
   hint = '',
 ): DeploymentMode {
@@ -35,9 +36,7 @@ export function resolveDeploymentMode(
   for (const [where, value] of candidates) {
     if (value === undefined) continue;
     if (isDeploymentMode(value)) return value;
-    const fix = `use one of ${DEPLOYMENT_MODES.join(', ')}${hint}`;
-    if (errors === undefined) throw new Error(`${where}: got ${JSON.stringify(value)}; ${fix}`);
-    errors.add(where, value, fix);
+    errors.add(where, value, `use one of ${DEPLOYMENT_MODES.join(', ')}${hint}`);
     return DEFAULT_DEPLOYMENT_MODE;
   }
   return DEFAULT_DEPLOYMENT_MODE;

@@ -2,6 +2,7 @@ import { estimateCost, formatUsd, HOURS_PER_MONTH } from './cost';
 import { CLOUD_NAMES, describeInstance, type Cloud } from './gpu-catalog';
 import type { DetectorDeployment } from './deployment';
 import { describeColdStart, type ColdStart } from './on-demand';
+import { startWindowWarning, type StartWindow } from './start-window';
 import type { ScalingSpec } from './scaling';
 import { summarizeWeights, type WeightsSource, type WeightsSummary } from './weights';
 
@@ -48,25 +49,6 @@ export interface DeploymentSummary {
   readonly startWindowSeconds?: number;
   /** What to know before deploying, e.g. an estimated cold start longer than the start window. */
   readonly warnings?: readonly string[];
-}
-
-/** A platform's start window and the cold start estimated against it. */
-export interface StartWindow {
-  readonly seconds: number;
-  /** The estimate a new instance is compared with (also for scale-out when instances stay warm). */
-  readonly coldStart: ColdStart;
-  /** What to change when the estimate exceeds the window. */
-  readonly remedy: string;
-}
-
-/** The warning when the estimated cold start can run past the start window, else undefined. */
-export function startWindowWarning(window: StartWindow): string | undefined {
-  if (window.coldStart.maxMinutes * 60 <= window.seconds) return undefined;
-  return (
-    `the estimated cold start (${window.coldStart.minMinutes}–${window.coldStart.maxMinutes} min: ` +
-    `${window.coldStart.reason}) can exceed the ${window.seconds} s start window, after which the platform stops ` +
-    `the instance and starts another; ${window.remedy}`
-  );
 }
 
 export function summarizeDeployment(args: {

@@ -4,10 +4,8 @@ import { DEFAULT_MODEL_PROFILE, isModelProfileName, MODEL_PROFILES, type ModelPr
 import { DEFAULT_QUANTIZATION, isQuantization, QUANTIZATIONS, type Quantization } from './quantization';
 import { estimateSizing, type SizingResult } from './sizing';
 import type { DurationLike } from './duration';
+import type { PlatformLimits } from './platforms';
 import type { ValidationErrors } from './validation';
-import { AZURE_LIMITS, AZURE_ML_REQUEST_TIMEOUT } from './platform-rules/azure';
-import { VERTEX_INFERENCE_TIMEOUT, VERTEX_LIMITS } from './platform-rules/gcp';
-import { SAGEMAKER_INVOCATION_TIMEOUT, SAGEMAKER_LIMITS } from './platform-rules/sagemaker';
 import { VLLM_GPU_MEMORY_FIT, VLLM_QUANTIZATION_GPU } from './platform-rules/vllm';
 
 /** What model a deployment serves and how vLLM runs it: the same props on every cloud. */
@@ -71,50 +69,6 @@ export interface DetectorModelOptions {
   readonly environment?: Record<string, string>;
 }
 
-/** What the platform allows a request; the limit is the container's deadline, under the platform's own. */
-export interface PlatformLimits {
-  readonly name: string;
-  readonly defaultRequestTimeoutMs: number;
-  readonly maxRequestTimeoutMs: number;
-  /** Why the maximum is what it is, for the error message (with the platform rule it comes from). */
-  readonly maxRequestTimeoutReason: string;
-  /** Id of the platform rule on the request limit (lib/core/platform-rules); preflight checks it on the output. */
-  readonly requestTimeoutRule?: string;
-}
-
-/** Headroom between the container's deadline and Azure ML's request_timeout_ms, so the container answers first. */
-export const AZURE_ML_TIMEOUT_HEADROOM_MS = 5_000;
-
-export const PLATFORM_LIMITS = {
-  sagemaker: {
-    name: 'SageMaker real-time inference',
-    defaultRequestTimeoutMs: DEFAULTS.requestTimeoutMsSageMaker,
-    maxRequestTimeoutMs: (SAGEMAKER_LIMITS.invocationTimeoutSeconds - 1) * 1000,
-    maxRequestTimeoutReason:
-      `SageMaker ends every invocation at ${SAGEMAKER_LIMITS.invocationTimeoutSeconds} s ` +
-      `[${SAGEMAKER_INVOCATION_TIMEOUT.id}]`,
-    requestTimeoutRule: SAGEMAKER_INVOCATION_TIMEOUT.id,
-  },
-  vertex: {
-    name: 'Vertex AI dedicated endpoint',
-    defaultRequestTimeoutMs: DEFAULTS.requestTimeoutMs,
-    maxRequestTimeoutMs: (VERTEX_LIMITS.inferenceTimeoutSeconds - 10) * 1000,
-    maxRequestTimeoutReason:
-      `dedicated endpoints time out at ${VERTEX_LIMITS.inferenceTimeoutSeconds} s by default ` +
-      `[${VERTEX_INFERENCE_TIMEOUT.id}]`,
-    requestTimeoutRule: VERTEX_INFERENCE_TIMEOUT.id,
-  },
-  azureMl: {
-    name: 'Azure ML managed online endpoint',
-    defaultRequestTimeoutMs: DEFAULTS.requestTimeoutMs,
-    maxRequestTimeoutMs: AZURE_LIMITS.azureMlMaxRequestTimeoutMs - AZURE_ML_TIMEOUT_HEADROOM_MS,
-    maxRequestTimeoutReason:
-      `Azure ML allows request_timeout_ms up to ${AZURE_LIMITS.azureMlMaxRequestTimeoutMs / 1000} s, and the ` +
-      `endpoint must outlast the container [${AZURE_ML_REQUEST_TIMEOUT.id}]`,
-    requestTimeoutRule: AZURE_ML_REQUEST_TIMEOUT.id,
-  },
-} as const satisfies Record<string, PlatformLimits>;
-
 /** A deployment with every default filled in and every rule checked. */
 export interface DetectorDeployment {
   readonly cloud: Cloud;
@@ -140,15 +94,14 @@ const PLATFORM_ENV_PREFIXES = ['AIP_', 'SAGEMAKER_', 'AZUREML_'];
 
 /**
  * Fills in the model options' defaults for this instance and platform, and records every problem in `errors`
- * (unknown profile or quantization, a quantization the GPU cannot run, a model that does not fit, bad numbers).
+ * (unknown profile or quantization, a quantization the GPU cannot run, a model that does not fit — under the
+ * platform's own GPU prop, naming its larger options — and bad numbers).
  */
 export function resolveDeployment(
   instance: GpuInstance,
   options: DetectorModelOptions | undefined,
   platform: PlatformLimits,
   errors: ValidationErrors,
-  /** How the construct names its instance prop, for messages (e.g. `machineType` on Vertex). */
-  instanceProp = 'instanceType',
 ): DetectorDeployment {
   const o = options ?? {};
   const profileName = o.model ?? DEFAULT_MODEL_PROFILE;
@@ -195,7 +148,7 @@ export function resolveDeployment(
   const sizingInput = { model, quantization, instance, maxModelLength, gpuMemoryUtilization };
   const sizing = estimateSizing(sizingInput);
   // A bad number is already reported above; sizing with it would only add noise.
-  if (errors.count === 0) errors.rule(instanceProp, VLLM_GPU_MEMORY_FIT, sizingInput);
+  if (errors.count === 0) errors.rule(platform.gpu.prop, VLLM_GPU_MEMORY_FIT, { ...sizingInput, gpu: platform.gpu });
 
   const maxConcurrency =
     o.maxConcurrency ??
@@ -214,10 +167,10 @@ export function resolveDeployment(
   );
 
   const requestTimeoutMs =
-    o.requestTimeout === undefined ? platform.defaultRequestTimeoutMs : o.requestTimeout.toSeconds() * 1000;
+    errors.wholeSeconds('requestTimeout', o.requestTimeout, platform.defaultRequestTimeoutMs / 1000) * 1000;
   errors.check(
     'requestTimeout',
-    requestTimeoutMs,
+    o.requestTimeout === undefined ? undefined : requestTimeoutMs,
     (ms) => ms >= 1000 && ms <= platform.maxRequestTimeoutMs,
     `use 1 s to ${platform.maxRequestTimeoutMs / 1000} s: ${platform.maxRequestTimeoutReason}`,
   );

@@ -52,7 +52,3 @@ export class Duration implements DurationLike {
     return `${this.ms / 1000}s`;
   }
 }
-
-export function toSeconds(duration: DurationLike | undefined, fallbackSeconds: number): number {
-  return duration === undefined ? fallbackSeconds : duration.toSeconds();
-}

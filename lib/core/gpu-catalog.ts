@@ -116,7 +116,8 @@ export function awsInstance(instanceType: string): Lookup<GpuInstance> {
 export type GcpMachineType = 'g2-standard-8' | 'n1-standard-8' | 'a2-highgpu-1g';
 export type GcpAcceleratorType = 'NVIDIA_L4' | 'NVIDIA_TESLA_T4' | 'NVIDIA_TESLA_A100';
 
-interface GcpMachine {
+/** A GCP machine type: its size, price and the accelerators it takes. */
+export interface GcpMachine {
   readonly vcpus: number;
   readonly memoryGiB: number;
   readonly usdPerHour: number;
@@ -155,40 +156,46 @@ export function gcpMachinesFor(acceleratorType: string): GcpMachineType[] {
   );
 }
 
+/**
+ * Which part of a GCP machine spec is wrong: an unknown machine or accelerator, an accelerator that does not attach
+ * to the machine (rule gce.accelerator-machine), or a count the machine does not take.
+ */
+export type GcpMachineProblem = 'machineType' | 'acceleratorType' | 'attachment' | 'acceleratorCount';
+
 export function gcpMachine(
   machineType: string,
   acceleratorType: string = DEFAULT_GCP_ACCELERATOR[machineType as GcpMachineType] ?? '',
   acceleratorCount = 1,
-): Lookup<GpuInstance> {
+): Lookup<GpuInstance> & { readonly part?: GcpMachineProblem } {
+  const fail = (part: GcpMachineProblem, problem: string) => ({ ok: false as const, part, problem });
   const machine = (GCP_MACHINES as Record<string, GcpMachine>)[machineType];
   if (!machine) {
-    return {
-      ok: false,
-      problem: `unknown Vertex AI GPU machine type; use one of ${Object.keys(GCP_MACHINES).join(', ')}`,
-    };
+    return fail(
+      'machineType',
+      `unknown Vertex AI GPU machine type; use one of ${Object.keys(GCP_MACHINES).join(', ')}`,
+    );
   }
   const accelerator = (GCP_ACCELERATORS as Record<string, { gpu: GpuModel; usdPerHour: number }>)[acceleratorType];
   if (!accelerator) {
-    return {
-      ok: false,
-      problem: `unknown accelerator type ${JSON.stringify(acceleratorType)}; use one of ${Object.keys(GCP_ACCELERATORS).join(', ')}`,
-    };
+    return fail(
+      'acceleratorType',
+      `unknown accelerator type ${JSON.stringify(acceleratorType)}; use one of ${Object.keys(GCP_ACCELERATORS).join(', ')}`,
+    );
   }
   const counts = machine.accelerators[acceleratorType as GcpAcceleratorType];
   if (!counts) {
     const fits = gcpMachinesFor(acceleratorType);
-    return {
-      ok: false,
-      problem:
-        `${acceleratorType} cannot attach to ${machineType}; ${acceleratorType} attaches only to ${fits.join(', ')}` +
+    return fail(
+      'attachment',
+      `${acceleratorType} cannot attach to ${machineType}; ${acceleratorType} attaches only to ${fits.join(', ')}` +
         ` (e.g. machineType: '${fits[0]}', acceleratorType: '${acceleratorType}')`,
-    };
+    );
   }
   if (!counts.includes(acceleratorCount)) {
-    return {
-      ok: false,
-      problem: `${machineType} takes ${counts.join(' or ')} × ${acceleratorType}, not ${acceleratorCount}`,
-    };
+    return fail(
+      'acceleratorCount',
+      `${machineType} takes ${counts.join(' or ')} × ${acceleratorType}, not ${acceleratorCount}`,
+    );
   }
   return {
     ok: true,

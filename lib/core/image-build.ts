@@ -6,6 +6,13 @@
  */
 export const IMAGE_PLATFORM = 'linux/amd64';
 
+/**
+ * The name of the image built from inference-container/ in a registry a construct creates: the repository path in
+ * Artifact Registry (`<region>-docker.pkg.dev/<project>/<repository>/form-detector:<tag>`) and the repository in
+ * Azure Container Registry (`<registry>.azurecr.io/form-detector:<tag>`).
+ */
+export const DEFAULT_IMAGE_NAME = 'form-detector';
+
 /** The build context of the image, relative to the repository root. */
 export const IMAGE_BUILD_CONTEXT = 'inference-container';
 

@@ -1,4 +1,4 @@
-import { toSeconds, type DurationLike } from './duration';
+import type { DurationLike } from './duration';
 import { isNonNegativeInteger, isPositiveInteger, type ValidationErrors } from './validation';
 
 /** How an endpoint scales; every cloud maps this onto its own autoscaler. */
@@ -72,8 +72,16 @@ export function resolveScaling(
     minCapacity: o.minCapacity ?? SCALING_DEFAULTS.minCapacity,
     maxCapacity: o.maxCapacity ?? Math.max(SCALING_DEFAULTS.maxCapacity, o.minCapacity ?? 0),
     targetConcurrencyPerInstance: o.targetConcurrencyPerInstance ?? defaultTargetConcurrency(context.maxConcurrency),
-    scaleOutCooldownSeconds: toSeconds(o.scaleOutCooldown, SCALING_DEFAULTS.scaleOutCooldownSeconds),
-    scaleInCooldownSeconds: toSeconds(o.scaleInCooldown, SCALING_DEFAULTS.scaleInCooldownSeconds),
+    scaleOutCooldownSeconds: errors.wholeSeconds(
+      `${prop}.scaleOutCooldown`,
+      o.scaleOutCooldown,
+      SCALING_DEFAULTS.scaleOutCooldownSeconds,
+    ),
+    scaleInCooldownSeconds: errors.wholeSeconds(
+      `${prop}.scaleInCooldown`,
+      o.scaleInCooldown,
+      SCALING_DEFAULTS.scaleInCooldownSeconds,
+    ),
   };
   if (context.allowZero) {
     errors.check(`${prop}.minCapacity`, o.minCapacity, isNonNegativeInteger, 'use a whole number ≥ 0');

@@ -1,4 +1,5 @@
-import { catalogInstances, describeInstance, type GpuInstance } from './gpu-catalog';
+import { describeInstance, type GpuInstance } from './gpu-catalog';
+import type { GpuChoice } from './platforms';
 import type { ModelProfile } from './model-profiles';
 import { QUANTIZATION_INFO, type Quantization } from './quantization';
 
@@ -63,21 +64,24 @@ export function estimateSizing(input: SizingInput): SizingResult {
 }
 
 /**
- * Why the model does not fit, naming instances of the same cloud that would hold it; undefined when it fits.
+ * Why the model does not fit, naming the larger GPUs the construct's own platform offers (in its own prop, e.g.
+ * `gpuProfile: 'Consumption-GPU-NC24-A100'`) that would hold it; undefined when it fits.
  */
-export function sizingProblem(input: SizingInput): string | undefined {
+export function sizingProblem(input: SizingInput, gpu: GpuChoice): string | undefined {
   const result = estimateSizing(input);
   if (result.fits) return undefined;
   const { model, quantization, instance } = input;
-  const alternatives = catalogInstances(instance.cloud)
-    .filter((candidate) => candidate.instanceType !== instance.instanceType)
-    .filter((candidate) => estimateSizing({ ...input, instance: candidate }).fits)
-    .map(describeInstance);
+  const describe = gpu.describe ?? ((i: GpuInstance) => `${gpu.prop}: '${gpu.valueOf(i)}'`);
+  const larger = gpu.options
+    .filter((c) => c.instanceType !== instance.instanceType || c.acceleratorType !== instance.acceleratorType)
+    .filter((c) => estimateSizing({ ...input, instance: c }).fits)
+    .map((c) => `${describe(c)} (${gpuMemory(c)})`);
   const options = [
-    alternatives.length > 0 ? `an instance with more GPU memory: ${alternatives.join(', ')}` : undefined,
+    larger.length > 0 ? `a GPU with more memory: ${larger.join(', ')}` : undefined,
     quantization === 'none' || quantization === 'fp8' ? `quantization: 'bitsandbytes'` : undefined,
     model.name !== '8B' ? `model: '8B'` : undefined,
     `a smaller maxModelLength (now ${input.maxModelLength})`,
+    larger.length === 0 ? gpu.elsewhere : undefined,
   ].filter((o): o is string => o !== undefined);
   return (
     `Qwen3-VL-${model.name} with ${quantization} needs about ${result.requiredGiB} GiB of GPU memory ` +
@@ -86,6 +90,11 @@ export function sizingProblem(input: SizingInput): string | undefined {
     `${describeInstance(instance)} gives vLLM ${result.availableGiB} GiB at gpuMemoryUtilization ` +
     `${input.gpuMemoryUtilization}. Choose ${options.join(', or ')}`
   );
+}
+
+/** `A100 80 GB`, `8× A100 40 GB`. */
+function gpuMemory(instance: GpuInstance): string {
+  return `${instance.gpuCount > 1 ? `${instance.gpuCount}× ` : ''}${instance.gpu.name} ${instance.gpu.marketedGb} GB`;
 }
 
 function round1(n: number): number {

@@ -30,6 +30,11 @@ export class DetectorValidationError extends Error {
   }
 }
 
+/** Throws one DetectorValidationError with a single problem: a check outside a construct's validation pass. */
+export function refuseProp(subject: string, prop: string, value: unknown, fix: string): never {
+  throw new DetectorValidationError(subject, [{ prop, value: describeValue(value), fix }]);
+}
+
 /** `prop: got value; fix`. */
 export function formatProblem(problem: ValidationProblem): string {
   return `${problem.prop}: got ${problem.value}; ${problem.fix}`;
@@ -108,6 +113,18 @@ export class ValidationErrors {
       return fallbackSeconds;
     }
     return seconds;
+  }
+
+  /**
+   * Records a problem for each former prop name still present in `props` (from JavaScript, or through a cast), so a
+   * renamed prop is never ignored in silence: `renames` maps each former name to the current one.
+   */
+  renamed(props: object, renames: Readonly<Record<string, string>>): this {
+    for (const [former, current] of Object.entries(renames)) {
+      const value = (props as Record<string, unknown>)[former];
+      if (value !== undefined) this.add(former, value, `${former} is now called ${current}: pass ${current} instead`);
+    }
+    return this;
   }
 
   get count(): number {

@@ -92,33 +92,6 @@ export function huggingFaceDownloadGiB(deployment: Pick<DetectorDeployment, 'mod
 }
 
 /**
- * Platform limits that decide where weights can come from, each with the page that states it. Written once here so
- * they can join the platform-rule table.
- */
-export const WEIGHTS_PLATFORM_LIMITS = {
-  /**
-   * Container Apps: a replica with more than 1 vCPU has 8 GiB of ephemeral storage (container- and replica-scoped
-   * together); the container file system has no capacity guarantee. Azure Files shares are the permanent storage a
-   * container app mounts. https://learn.microsoft.com/azure/container-apps/storage-mounts
-   */
-  containerAppsEphemeralStorageGiB: 8,
-  containerAppsStorageSource: 'https://learn.microsoft.com/azure/container-apps/storage-mounts',
-  /**
-   * Cloud Run services: the startup probe's initial delay is at most 240 s and failureThreshold × periodSeconds at
-   * most 240 s, so a revision has at most 480 s to become ready. https://cloud.google.com/run/docs/configuring/healthchecks
-   */
-  cloudRunStartWindowSeconds: 480,
-  cloudRunStartWindowSource: 'https://cloud.google.com/run/docs/configuring/healthchecks',
-  /**
-   * Cloud Storage volume mounts (Cloud Storage FUSE) need the second-generation execution environment.
-   * https://cloud.google.com/run/docs/configuring/services/cloud-storage-volume-mounts; the provider's schema says
-   * the same of `volumes.gcs` (terraform-provider-google 6.50, google_cloud_run_v2_service).
-   */
-  cloudRunGcsVolumeExecutionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
-  cloudRunGcsVolumeSource: 'https://cloud.google.com/run/docs/configuring/services/cloud-storage-volume-mounts',
-} as const;
-
-/**
  * The cold start from zero, by where the weights come from. Estimates, not measurements: an instance launch or GPU
  * attach, the ~10 GB image pull, then either a ~17 GB download from Hugging Face (throughput unverified; it varies
  * with the region and the Hub's load) or a read from the store next to the GPU, then the 4-bit load and warm-up.
@@ -154,7 +127,7 @@ export const COLD_STARTS_BY_WEIGHTS = {
       maxMinutes: 10,
       reason: 'GPU replica start, image pull, read from the Azure Files volume, 4-bit load, vLLM warm-up',
     },
-    // Refused at synth: the download does not fit the replica's 8 GiB of ephemeral storage.
+    // Refused at synth: the download does not fit the replica's ephemeral storage (rule container-apps.replica-storage).
     huggingface: {
       minMinutes: 3,
       maxMinutes: 10,

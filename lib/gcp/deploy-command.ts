@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, posix, relative, resolve, sep } from 'node:path';
+import { dirname, join } from 'node:path';
+import { relativeTo } from '../cdktf/local-backend';
 
 const PACKAGE_NAME = 'form-detector-stacks';
 
@@ -31,9 +32,4 @@ export function vertexDeployScriptPath(): string {
  */
 export function vertexDeployCommand(workingDirectory: string, script: string = vertexDeployScriptPath()): string {
   return `node "${relativeTo(workingDirectory, script)}"`;
-}
-
-/** `target` relative to `workingDirectory`, with forward slashes (Terraform and sh accept them everywhere). */
-export function relativeTo(workingDirectory: string, target: string): string {
-  return relative(resolve(workingDirectory), resolve(target)).split(sep).join(posix.sep);
 }

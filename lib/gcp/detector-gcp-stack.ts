@@ -1,6 +1,5 @@
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { join } from 'node:path';
-import { App, LocalBackend, TerraformBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack, Token, type TerraformBackend } from 'cdktf';
 import type { Construct } from 'constructs';
 import {
   DEPLOYMENT_MODE_CONTEXT_KEY,
@@ -8,37 +7,19 @@ import {
   dockerBuildAndPushCommand,
   resolveDeploymentMode,
   stagingCommandsFor,
+  ValidationErrors,
   type DeploymentMode,
 } from '../core';
-import { CloudRunGpuDetectorService, type CloudRunGpuDetectorServiceProps } from './cloud-run-gpu-detector-service';
-import { relativeTo } from './deploy-command';
-import type { GcpServingProps } from './serving-resources';
-import { VertexDetectorEndpoint, type VertexDetectorEndpointProps } from './vertex-detector-endpoint';
+import { relativeLocalBackend } from '../cdktf/local-backend';
+import { CloudRunGpuDetectorService } from './cloud-run-gpu-detector-service';
+import type { CloudRunGpuDetectorServiceProps } from './cloud-run-gpu-detector-service-props';
+import { VertexDetectorEndpoint } from './vertex-detector-endpoint';
+import type { VertexDetectorEndpointProps } from './vertex-detector-endpoint-props';
 
-/** Cloud Run settings of the on-demand mode (the model, image, identity, labels and scaling props are shared). */
-export type CloudRunOnDemandOptions = Omit<
-  CloudRunGpuDetectorServiceProps,
-  keyof GcpServingProps | keyof VertexDetectorEndpointProps
->;
+/** What DetectorGcpStack takes itself; everything else is a construct's, in alwaysOn or onDemand. */
+const STACK_PROPS: readonly string[] = ['project', 'region', 'env', 'mode', 'alwaysOn', 'onDemand'];
 
-/** Props that only the always-on Vertex AI endpoint takes. */
-const VERTEX_ONLY_PROPS = [
-  'endpointName',
-  'endpointId',
-  'machineType',
-  'acceleratorType',
-  'acceleratorCount',
-  'dutyCycleTarget',
-  'modelWeights',
-  'requestResponseLogging',
-  'deploymentTimeout',
-  'startupProbe',
-  'healthProbe',
-  'sharedMemorySizeMiB',
-  'deployCommand',
-] as const satisfies ReadonlyArray<keyof VertexDetectorEndpointProps>;
-
-export interface DetectorGcpStackProps extends Omit<VertexDetectorEndpointProps, 'project' | 'region'> {
+export interface DetectorGcpStackProps {
   /**
    * GCP project id.
    * @default the GOOGLE_CLOUD_PROJECT environment variable
@@ -62,18 +43,22 @@ export interface DetectorGcpStackProps extends Omit<VertexDetectorEndpointProps,
    */
   readonly mode?: DeploymentMode;
   /**
-   * Cloud Run settings for the on-demand mode (cpu, memoryGiB, invokers, ingress, startupTimeout, …); ignored in
-   * the always-on mode. The Vertex-only props (machineType, dutyCycleTarget, endpointId, …) are ignored in the
-   * on-demand mode when the mode comes from the context or the environment, and refused when it is set here.
-   * @default Cloud Run defaults: 8 vCPU, 32 GiB, min 0 instances, no invokers
+   * The always-on endpoint's props (model, machine type, scaling, image, weights, …), used in that mode.
+   * @default the construct's defaults
    */
-  readonly onDemand?: CloudRunOnDemandOptions;
+  readonly alwaysOn?: Omit<VertexDetectorEndpointProps, 'project' | 'region'>;
+  /**
+   * The on-demand service's props (model, cpu, memoryGiB, invokers, ingress, image, weights, …), used in that mode.
+   * @default the construct's defaults: 8 vCPU, 32 GiB, min 0 instances, no invokers
+   */
+  readonly onDemand?: Omit<CloudRunGpuDetectorServiceProps, 'project' | 'region'>;
 }
 
 /**
  * The form detector on GCP as one CDKTF stack: the google provider for the project and region, and either the
- * always-on Vertex AI endpoint (outputs: endpoint id, predict URL) or the on-demand Cloud Run GPU service (outputs:
- * service URL, predict URL), plus the repository and the `docker push` target.
+ * always-on Vertex AI endpoint (outputs: EndpointId, PredictUrl) or the on-demand Cloud Run GPU service (outputs:
+ * ServiceUrl, PredictUrl), plus the repository and the `docker push` target, and the weights store when there is
+ * one. Outputs are CamelCase on every cloud's stack (CloudFormation output ids allow no underscore).
  */
 export class DetectorGcpStack extends TerraformStack {
   readonly provider: GoogleProvider;
@@ -89,43 +74,42 @@ export class DetectorGcpStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: DetectorGcpStackProps = {}) {
     super(scope, id);
     const env = props.env ?? process.env;
+    const errors = new ValidationErrors(`DetectorGcpStack '${this.node.path}'`, (v) => Token.isUnresolved(v));
     const project = props.project ?? env.GOOGLE_CLOUD_PROJECT?.trim();
     const region = props.region ?? env.GOOGLE_REGION?.trim();
-    const mode = this.resolveMode(props, env);
-    const missing = [
-      project ? undefined : 'project: set the `project` prop or the GOOGLE_CLOUD_PROJECT environment variable',
-      region ? undefined : 'region: set the `region` prop or the GOOGLE_REGION environment variable (e.g. us-central1)',
-      mode.problem,
-      ...(mode.value === 'on-demand' && props.mode !== undefined
-        ? VERTEX_ONLY_PROPS.filter((p) => props[p] !== undefined).map(
-            (p) =>
-              `${p}: got ${JSON.stringify(props[p])}; it applies to the always-on Vertex AI endpoint only: ` +
-              "leave it out with mode: 'on-demand' (Cloud Run settings go in `onDemand`)",
-          )
-        : []),
-    ].filter((m): m is string => m !== undefined);
-    if (missing.length > 0 || !project || !region) {
-      throw new Error(`Invalid DetectorGcpStack '${id}':\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+    // The construct props were once given flat on the stack; they now go in the block of their mode.
+    for (const key of Object.keys(props).filter((k) => !STACK_PROPS.includes(k))) {
+      errors.add(
+        key,
+        (props as Record<string, unknown>)[key],
+        'construct props go in alwaysOn (the Vertex AI endpoint) or onDemand (the Cloud Run service)',
+      );
     }
-    this.mode = mode.value;
-    const { env: _env, mode: _mode, onDemand, ...endpointProps } = props;
-
-    this.provider = new GoogleProvider(this, 'Google', { project, region });
-    if (this.mode === 'on-demand') {
-      const { scaling, labels, image, imageTag, repositoryName, serviceAccount } = endpointProps;
-      const modelOptions = omit(endpointProps, VERTEX_ONLY_PROPS);
-      this.service = new CloudRunGpuDetectorService(this, 'Detector', {
-        ...modelOptions,
-        ...onDemand,
-        project,
+    if (!project) {
+      errors.add('project', project, 'set the `project` prop or the GOOGLE_CLOUD_PROJECT environment variable');
+    }
+    if (!region) {
+      errors.add(
+        'region',
         region,
-        scaling,
-        labels,
-        image,
-        imageTag,
-        repositoryName,
-        serviceAccount,
-      });
+        'set the `region` prop or the GOOGLE_REGION environment variable (e.g. us-central1)',
+      );
+    }
+    this.mode = resolveDeploymentMode(
+      {
+        prop: props.mode,
+        context: this.node.tryGetContext(DEPLOYMENT_MODE_CONTEXT_KEY),
+        env: env[DEPLOYMENT_MODE_ENV]?.trim(),
+      },
+      errors,
+      " (Cloud Run scales to zero in 'on-demand')",
+    );
+    errors.throwIfAny();
+    const where = { project: project as string, region: region as string };
+
+    this.provider = new GoogleProvider(this, 'Google', where);
+    if (this.mode === 'on-demand') {
+      this.service = new CloudRunGpuDetectorService(this, 'Detector', { ...props.onDemand, ...where });
       this.detector = this.service;
       new TerraformOutput(this, 'ServiceUrl', {
         value: this.service.url,
@@ -137,7 +121,7 @@ export class DetectorGcpStack extends TerraformStack {
           'POST {"instances": [{"image_base64": "..."}]} here with an identity token (gcloud auth print-identity-token)',
       });
     } else {
-      this.endpoint = new VertexDetectorEndpoint(this, 'Detector', { ...endpointProps, project, region });
+      this.endpoint = new VertexDetectorEndpoint(this, 'Detector', { ...props.alwaysOn, ...where });
       this.detector = this.endpoint;
       new TerraformOutput(this, 'EndpointId', {
         value: this.endpoint.endpointId,
@@ -173,41 +157,8 @@ export class DetectorGcpStack extends TerraformStack {
     }
   }
 
-  /** The mode from the prop, else the context key, else the environment variable, else always-on (core's rule). */
-  private resolveMode(
-    props: DetectorGcpStackProps,
-    env: Readonly<Record<string, string | undefined>>,
-  ): { value: DeploymentMode; problem?: string } {
-    try {
-      return {
-        value: resolveDeploymentMode({
-          prop: props.mode,
-          context: this.node.tryGetContext(DEPLOYMENT_MODE_CONTEXT_KEY),
-          env: env[DEPLOYMENT_MODE_ENV]?.trim(),
-        }),
-      };
-    } catch (e) {
-      return { value: 'always-on', problem: `${(e as Error).message} (Cloud Run scales to zero in 'on-demand')` };
-    }
-  }
-
-  /**
-   * Without a backend of your own (e.g. a GcsBackend), state stays where cdktf puts it —
-   * `terraform.<stack>.tfstate` in the project directory — but addressed relative to the stack's working directory,
-   * so the synthesized JSON holds no absolute path.
-   */
+  /** Local state at the project root, by a relative path; a backend you add to the stack wins. */
   ensureBackendExists(): TerraformBackend {
-    const existing = this.node.findAll().find((c): c is TerraformBackend => TerraformBackend.isBackend(c));
-    if (existing) return existing;
-    const workingDirectory = join(App.of(this).outdir, 'stacks', this.node.id);
-    return new LocalBackend(this, {
-      path: relativeTo(workingDirectory, join(process.cwd(), `terraform.${this.node.id}.tfstate`)),
-    });
+    return relativeLocalBackend(this);
   }
-}
-
-function omit<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Omit<T, K> {
-  const copy = { ...object };
-  for (const key of keys) delete copy[key];
-  return copy;
 }

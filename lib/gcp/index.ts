@@ -1,25 +1,52 @@
 /**
  * The form detector on GCP, with CDKTF: `VertexDetectorEndpoint` (always-on), `CloudRunGpuDetectorService`
  * (on-demand, scales to zero) and `DetectorGcpStack` (either, by mode).
+ *
+ * Named exports only: what is listed here is the public API (its report is etc/api/gcp.api.md).
  */
-export * from './cloud-run-gpu-detector-service';
-export * from './detector-gcp-stack';
-export * from './model-weights';
-export { DEFAULT_LABELS, type GcpServingProps } from './serving-resources';
-export * from './vertex-detector-endpoint';
-export { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
 export {
-  CONFIG_HASH_LABEL,
-  configHash,
-  DEPLOYED_MODEL_PREFIX,
-  DUTY_CYCLE_METRIC,
-  ENDPOINT_LABEL,
-  VERTEX_API_BASE_URL_ENV,
+  CloudRunDetectorServiceBase,
+  INVOKER_ROLE,
+  type CloudRunDetectorServiceAttributes,
+  type ICloudRunDetectorService,
+} from './cloud-run-detector-service-base';
+export { CloudRunGpuDetectorService } from './cloud-run-gpu-detector-service';
+export type {
+  CloudRunGpuAccelerator,
+  CloudRunGpuDetectorServiceProps,
+  CloudRunIngress,
+} from './cloud-run-gpu-detector-service-props';
+export { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
+export { DetectorGcpStack, type DetectorGcpStackProps } from './detector-gcp-stack';
+export {
+  DEFAULT_WEIGHTS_PREFIX,
+  ModelWeights,
+  type CloudStorageAccess,
+  type HuggingFaceWeightsOptions,
+  type ModelWeightsBindContext,
+  type ModelWeightsConfig,
+  type NewCloudStorageStoreOptions,
+} from './model-weights';
+export type { GcpServingProps } from './serving-props';
+export { DEFAULT_LABELS } from './serving-resources';
+export {
   VERTEX_DEPLOY_CONFIG_ENV,
   type VertexContainerSpec,
   type VertexDedicatedResources,
   type VertexDeployConfig,
   type VertexProbe,
 } from './vertex-deploy-config';
-export { VertexDeployer, type DeployOutcome, type UndeployOutcome } from './vertex-deployer';
-export { defaultAccessTokenProvider, VertexApi, VertexApiError, type AccessTokenProvider } from './vertex-api';
+export { VertexDetectorEndpoint } from './vertex-detector-endpoint';
+export {
+  INVOKE_PERMISSIONS,
+  VertexDetectorEndpointBase,
+  type IVertexDetectorEndpoint,
+  type VertexDetectorEndpointAttributes,
+} from './vertex-detector-endpoint-base';
+export type {
+  VertexDetectorEndpointProps,
+  VertexHealthProbeOptions,
+  VertexProbeOptions,
+  VertexRequestResponseLogging,
+} from './vertex-detector-endpoint-props';
+export { VERTEX_PROBE_DEFAULTS } from './vertex-validation';

@@ -3,7 +3,15 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Token, type ITerraformDependable } from 'cdktf';
 import type { Construct } from 'constructs';
-import { normalizePrefix, prefixProblem, resourceName, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
+import {
+  normalizePrefix,
+  prefixProblem,
+  refuseProp,
+  resourceName,
+  ValidationErrors,
+  WEIGHTS_LAYOUT,
+  type WeightsSource,
+} from '../core';
 
 /** The prefix of the weights in a bucket created by `ModelWeights.fromNewStore()`. */
 export const DEFAULT_WEIGHTS_PREFIX = 'weights';
@@ -80,21 +88,23 @@ export abstract class ModelWeights {
   static fromCloudStorage(bucketOrUri: string, prefix?: string): ModelWeights {
     let bucket = bucketOrUri;
     let path = prefix;
+    const errors = new ValidationErrors('ModelWeights.fromCloudStorage');
     if (!Token.isUnresolved(bucketOrUri) && bucketOrUri.startsWith('gs://')) {
       const m = GCS_URI.exec(bucketOrUri);
       if (!m || prefix !== undefined) {
-        throw new Error(
-          `Invalid ModelWeights.fromCloudStorage:\n  - bucket: got ${JSON.stringify(bucketOrUri)}; use ` +
-            '"gs://my-bucket/models/qwen3-vl-8b", or the bucket name and the prefix as two arguments',
+        errors.add(
+          'bucket',
+          bucketOrUri,
+          'use "gs://my-bucket/models/qwen3-vl-8b", or the bucket name and the prefix as two arguments',
         );
       }
-      bucket = m[1];
-      path = m[2];
+      bucket = m?.[1] ?? bucket;
+      path = m?.[2];
     }
     const normalized = normalizePrefix(path);
     const problem = Token.isUnresolved(normalized) ? undefined : prefixProblem(normalized);
-    if (problem)
-      throw new Error(`Invalid ModelWeights.fromCloudStorage:\n  - prefix: got ${JSON.stringify(path)}; ${problem}`);
+    if (problem) errors.add('prefix', path, problem);
+    errors.throwIfAny();
     return new CloudStorageWeights(() => ({ bucket, createdBucket: undefined }), normalized);
   }
 
@@ -105,10 +115,7 @@ export abstract class ModelWeights {
   static fromNewStore(options: NewCloudStorageStoreOptions = {}): ModelWeights {
     const prefix = normalizePrefix(options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
     const problem = prefixProblem(prefix);
-    if (problem)
-      throw new Error(
-        `Invalid ModelWeights.fromNewStore:\n  - prefix: got ${JSON.stringify(options.prefix)}; ${problem}`,
-      );
+    if (problem) refuseProp('ModelWeights.fromNewStore', 'prefix', options.prefix, problem);
     return new CloudStorageWeights((scope, context) => {
       const createdBucket = new StorageBucket(scope, 'WeightsBucket', {
         project: context.project,

@@ -5,7 +5,14 @@ import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { containerSourceTag, resourceName, type ValidationErrors } from '../core';
+import {
+  containerSourceTag,
+  DEFAULT_IMAGE_NAME,
+  resourceName,
+  type ScalingOptions,
+  type ValidationErrors,
+} from '../core';
+import type { GcpServingProps } from './serving-props';
 
 /**
  * What the GCP detector constructs (Vertex AI endpoint, Cloud Run service) share: the project services, the
@@ -14,43 +21,7 @@ import { containerSourceTag, resourceName, type ValidationErrors } from '../core
  * the same tree (`Repository`, `ServiceAccount`, `LogWriter`, …) under itself.
  */
 
-/** The repository path of the default image inside the Artifact Registry repository. */
-export const DEFAULT_IMAGE_NAME = 'form-detector';
-
-/** Props every GCP detector construct takes for its project, image, labels and identity. */
-export interface GcpServingProps {
-  /** GCP project id. */
-  readonly project: string;
-  /** Region of the service and of the repository created for its image. */
-  readonly region: string;
-  /**
-   * An existing image URI to serve. When given, no repository is created.
-   * @default the inference container built from inference-container/, in a repository created here, tagged with a
-   *   hash of its sources
-   */
-  readonly image?: string;
-  /**
-   * Tag of the image built from inference-container/ (ignored with `image`).
-   * @default `src-` + a hash of the container's sources, so a source change rolls out a new version
-   */
-  readonly imageTag?: string;
-  /**
-   * Id of the Artifact Registry repository created for the image (not with `image`).
-   * @default derived from the construct path
-   */
-  readonly repositoryName?: string;
-  /**
-   * Labels for the service and the repository.
-   * @default { 'managed-by': 'form-detector-stacks' }
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Email of an existing service account to run the container as. You then grant it what it needs yourself.
-   * @default a dedicated service account created here, with only logging, monitoring and repository read
-   */
-  readonly serviceAccount?: string;
-}
-
+/** Labels on everything a GCP construct creates, unless overridden. */
 export const DEFAULT_LABELS: Readonly<Record<string, string>> = { 'managed-by': 'form-detector-stacks' };
 
 const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -138,6 +109,22 @@ export function validateServingProps(props: GcpServingProps, errors: ValidationE
     (v) => SERVICE_ACCOUNT_EMAIL.test(v),
     'use a service account email, e.g. "detector@my-project.iam.gserviceaccount.com"',
   );
+}
+
+/**
+ * Both GCP services scale on their own signal, with neither a concurrency target nor cooldowns: each given one is a
+ * problem whose fix says what the platform scales on instead.
+ */
+export function refuseScalingKnobs(
+  scaling: ScalingOptions | undefined,
+  errors: ValidationErrors,
+  fixes: { readonly target: string; readonly cooldown: string },
+): void {
+  const s = scaling ?? {};
+  errors.check('scaling.targetConcurrencyPerInstance', s.targetConcurrencyPerInstance, () => false, fixes.target);
+  for (const name of ['scaleOutCooldown', 'scaleInCooldown'] as const) {
+    if (s[name] !== undefined) errors.add(`scaling.${name}`, s[name], fixes.cooldown);
+  }
 }
 
 /** Enables a project service, and never disables it on destroy (other things in the project may use it). */

@@ -62,10 +62,12 @@ function acknowledgements(stack: DetectorAwsStack): Record<string, string> {
 }
 
 const sourceImage = { image: DetectorImage.fromSource({ directory: FIXTURE_IMAGE_DIRECTORY }) };
+/** The same image whichever mode the stack picks. */
+const eitherMode = { alwaysOn: sourceImage, onDemand: sourceImage };
 
 describe('DetectorAwsStack with no props and no context', () => {
   const app = new App();
-  const stack = new DetectorAwsStack(app, 'FormDetector', { env: TEST_ENV, endpoint: { ...sourceImage } });
+  const stack = new DetectorAwsStack(app, 'FormDetector', { env: TEST_ENV, ...eitherMode });
   const template = Template.fromStack(stack);
 
   test('deploys one SageMakerDetectorEndpoint with the endpoint defaults', () => {
@@ -101,7 +103,7 @@ describe('DetectorAwsStack with no props and no context', () => {
   });
 
   test('no account, region or asset path literal leaks from lib/ into the template', () => {
-    const agnostic = new DetectorAwsStack(new App(), 'Agnostic', { endpoint: { ...sourceImage } });
+    const agnostic = new DetectorAwsStack(new App(), 'Agnostic', { ...eitherMode });
     const { Resources, Outputs } = Template.fromStack(agnostic).toJSON() as Record<
       string,
       Record<string, { Metadata?: unknown }>
@@ -159,7 +161,7 @@ describe('DetectorAwsStack configured by CDK context', () => {
   test('props given in code win over context', () => {
     const s = new DetectorAwsStack(new App({ context }), 'Props', {
       env: TEST_ENV,
-      endpoint: { instanceType: 'ml.g5.xlarge', scaling: { maxCapacity: 3 }, endpointName: 'from-props' },
+      alwaysOn: { instanceType: 'ml.g5.xlarge', scaling: { maxCapacity: 3 }, endpointName: 'from-props' },
     });
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
@@ -196,7 +198,7 @@ describe('DetectorAwsStack configured by CDK context', () => {
 
 describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', () => {
   test('the default is always-on: a real-time endpoint and no inference component', () => {
-    const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, endpoint: { ...sourceImage } });
+    const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, ...eitherMode });
     expect(stack.mode).toBe('always-on');
     expect(stack.endpoint).toBeInstanceOf(SageMakerDetectorEndpoint);
     const template = Template.fromStack(stack);
@@ -211,7 +213,7 @@ describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', ()
     const stack = new DetectorAwsStack(new App(), 'FormDetector', {
       env: TEST_ENV,
       mode: 'on-demand',
-      endpoint: { ...sourceImage },
+      ...eitherMode,
     });
     expect(stack.endpoint).toBeInstanceOf(SageMakerOnDemandDetectorEndpoint);
     expect(stack.endpoint.node.path).toBe('FormDetector/Detector');
@@ -275,11 +277,11 @@ describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', ()
     const saved = process.env.FORM_DETECTOR_MODE;
     process.env.FORM_DETECTOR_MODE = 'on-demand';
     try {
-      const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, endpoint: { ...sourceImage } });
+      const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, ...eitherMode });
       expect(stack.mode).toBe('on-demand');
       const fromContext = new DetectorAwsStack(new App({ context: { mode: 'always-on' } }), 'FormDetector', {
         env: TEST_ENV,
-        endpoint: { ...sourceImage },
+        ...eitherMode,
       });
       expect(fromContext.mode).toBe('always-on');
     } finally {
@@ -288,16 +290,26 @@ describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', ()
     }
   });
 
-  test('on-demand-only props and context keys are refused in always-on mode', () => {
+  test('each mode takes its own props: onDemand is left alone in always-on mode, and its context keys refused', () => {
+    const stack = new DetectorAwsStack(new App(), 'AlwaysOn', {
+      env: TEST_ENV,
+      alwaysOn: sourceImage,
+      onDemand: { ...sourceImage, wakeUpCooldown: Duration.minutes(5) },
+    });
+    expect(stack.endpoint).toBeInstanceOf(SageMakerDetectorEndpoint);
     expect(
       () =>
         new DetectorAwsStack(new App({ context: { inferenceComponentName: 'ic' } }), 'Bad', {
           env: TEST_ENV,
-          endpoint: { wakeUpCooldown: Duration.minutes(5) },
+          ...eitherMode,
         }),
-    ).toThrow(
-      /endpoint\.wakeUpCooldown: got Duration\.minutes\(5\); applies to mode 'on-demand' only[\s\S]*inferenceComponentName: got "ic"; applies to -c mode=on-demand only/,
-    );
+    ).toThrow(/inferenceComponentName: got "ic"; applies to -c mode=on-demand only/);
+  });
+
+  test('the former endpoint prop is reported, not ignored', () => {
+    expect(
+      () => new DetectorAwsStack(new App(), 'Old', { env: TEST_ENV, ...({ endpoint: sourceImage } as object) }),
+    ).toThrow(/endpoint: got .*; endpoint is now called alwaysOn \(and onDemand for the on-demand mode\)/);
   });
 
   test('minCapacity above 0 on demand is refused by the endpoint as a contradiction', () => {
@@ -312,7 +324,7 @@ describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', ()
 
 describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
   test('the default stack has zero unacknowledged findings', () => {
-    expect(nagViolations({ endpoint: { ...sourceImage } })).toEqual([]);
+    expect(nagViolations({ ...eitherMode })).toEqual([]);
   });
 
   test('the fully configured stack (fixed name, S3 weights, ECR image) has zero unacknowledged findings', () => {
@@ -330,7 +342,7 @@ describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
   });
 
   test('the on-demand stack has zero unacknowledged findings, default and fully configured', () => {
-    expect(nagViolations({ mode: 'on-demand', endpoint: { ...sourceImage } })).toEqual([]);
+    expect(nagViolations({ mode: 'on-demand', onDemand: sourceImage })).toEqual([]);
     expect(
       nagViolations(
         {},
@@ -350,7 +362,7 @@ describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
     const stack = new DetectorAwsStack(new App(), 'Acks', {
       env: TEST_ENV,
       mode: 'on-demand',
-      endpoint: { ...sourceImage, inferenceComponentName: 'form-detector-ic' },
+      onDemand: { ...sourceImage, inferenceComponentName: 'form-detector-ic' },
     });
     const acks = acknowledgements(stack);
     expect(Object.keys(acks).sort()).toEqual([
@@ -367,7 +379,7 @@ describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
   });
 
   test('the check can fail: a role passed in gets no acknowledgements, so its wildcards are reported', () => {
-    expect(nagViolations({ endpoint: { ...sourceImage } }, {}, true).sort()).toEqual([
+    expect(nagViolations({ ...eitherMode }, {}, true).sort()).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*:log-stream:*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*]',
@@ -377,7 +389,7 @@ describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
   test('every acknowledgement is a single IAM5 finding with a specific reason', () => {
     const stack = new DetectorAwsStack(new App(), 'Acks', {
       env: TEST_ENV,
-      endpoint: { ...sourceImage },
+      ...eitherMode,
     });
     const acks = acknowledgements(stack);
     expect(Object.keys(acks).sort()).toEqual([

@@ -118,7 +118,7 @@ describe('an on-demand endpoint imported with its inference component', () => {
         endpointName: 'form-detector',
         inferenceComponentArn: 'arn:aws:sagemaker:us-east-1:123456789012:inference-component/x',
       }),
-    ).toThrow(/inferenceComponentArn needs inferenceComponentName/);
+    ).toThrow(/inferenceComponentArn: got .*; it needs inferenceComponentName too/);
   });
 });
 

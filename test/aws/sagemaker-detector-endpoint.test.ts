@@ -312,7 +312,7 @@ describe('SageMakerDetectorEndpoint with every prop', () => {
       scaleOutCooldown: Duration.minutes(2),
       scaleInCooldown: Duration.minutes(30),
     },
-    containerStartupHealthCheckTimeout: Duration.hours(1),
+    modelLoadTimeout: Duration.hours(1),
     modelDataDownloadTimeout: Duration.minutes(45),
     endpointName: 'form-detector-32b',
     role,
@@ -627,8 +627,8 @@ describe('SageMakerDetectorEndpoint validation: one error per rule, naming the p
   });
 
   test('start-up health-check timeout below 60 s', () => {
-    expect(build({ containerStartupHealthCheckTimeout: Duration.seconds(30) })).toThrow(
-      /containerStartupHealthCheckTimeout: got "30 s"; SageMaker accepts 60–3600 s/,
+    expect(build({ modelLoadTimeout: Duration.seconds(30) })).toThrow(
+      /modelLoadTimeout: got "30 s"; SageMaker accepts 60–3600 s/,
     );
   });
 
@@ -780,7 +780,7 @@ describe('SageMakerDetectorEndpoint validation: one error per rule, naming the p
       build({
         instanceType: 'ml.g6.xlarge' as AwsInstanceType,
         scaling: { minCapacity: 3, maxCapacity: 2 },
-        containerStartupHealthCheckTimeout: Duration.seconds(10),
+        modelLoadTimeout: Duration.seconds(10),
         volumeSize: Size.gibibytes(50),
       })();
     } catch (e) {

@@ -424,7 +424,7 @@ describe('SageMakerOnDemandDetectorEndpoint with every prop', () => {
       scaleOutCooldown: Duration.minutes(2),
       scaleInCooldown: Duration.minutes(30),
     },
-    containerStartupHealthCheckTimeout: Duration.hours(1),
+    modelLoadTimeout: Duration.hours(1),
     modelDataDownloadTimeout: Duration.minutes(45),
     endpointName: 'form-detector-32b',
     inferenceComponentName: 'form-detector-32b-ic',
@@ -571,7 +571,7 @@ describe('SageMakerOnDemandDetectorEndpoint validation: one error per rule, nami
       build({
         scaling: { minCapacity: 2 },
         volumeSize: Size.gibibytes(50),
-        containerStartupHealthCheckTimeout: Duration.seconds(10),
+        modelLoadTimeout: Duration.seconds(10),
         inferenceAmiVersion: 'al2-ami-sagemaker-inference-neuron-2',
       })();
     } catch (e) {
@@ -579,7 +579,7 @@ describe('SageMakerOnDemandDetectorEndpoint validation: one error per rule, nami
     }
     expect(message).toMatch(/^Invalid SageMakerOnDemandDetectorEndpoint 'Test\/Detector':/);
     expect(message).toMatch(/volumeSize: got "50 GiB"/);
-    expect(message).toMatch(/containerStartupHealthCheckTimeout: got "10 s"/);
+    expect(message).toMatch(/modelLoadTimeout: got "10 s"/);
     expect(message).toMatch(/scaling\.minCapacity: got 2/);
     expect(message).toMatch(/inferenceAmiVersion: got "al2-ami-sagemaker-inference-neuron-2 on ml\.g5\.xlarge"/);
     expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(4);

@@ -8,15 +8,17 @@ import { ResourceGroupTemplateDeployment } from '@cdktf/provider-azurerm/lib/res
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import {
-  CONTAINER_APP_TYPE,
-  CONTAINER_APPS_API_VERSION,
   ContainerAppsGpuDetectorService,
-  MANAGED_ENVIRONMENT_TYPE,
   ModelWeights,
   type ArmTemplate,
   type ContainerAppsGpuDetectorServiceProps,
-  type ManagedEnvironmentProperties,
 } from '../../lib/azure';
+import {
+  CONTAINER_APP_TYPE,
+  CONTAINER_APPS_API_VERSION,
+  MANAGED_ENVIRONMENT_TYPE,
+  type ManagedEnvironmentProperties,
+} from '../../lib/azure/container-apps-environment-template';
 import { containerEnvironment, Duration } from '../../lib/core';
 import {
   MINIMAL_ON_DEMAND_PROPS,
@@ -541,7 +543,7 @@ describe('ContainerAppsGpuDetectorService weights', () => {
   test('weights from Hugging Face are refused at synth: the download does not fit the 8 GiB of replica storage', () => {
     // https://learn.microsoft.com/azure/container-apps/storage-mounts: over 1 vCPU, 8 GiB of ephemeral storage.
     expect(() => synthService({ ...MINIMAL_ON_DEMAND_PROPS, weights: ModelWeights.fromHuggingFace() })).toThrow(
-      /weights: got "ModelWeights\.fromHuggingFace\(\)"; a serverless GPU replica has 8 GiB of ephemeral storage .*~16 GiB .*ModelWeights\.fromNewStore\(\).*ModelWeights\.fromAzureFiles/,
+      /weights: got "a Hugging Face download of ~16 GiB at every start"; a replica with 8 vCPU has 8 GiB of ephemeral storage .*ModelWeights\.fromNewStore\(\).*ModelWeights\.fromAzureFiles.*\[container-apps\.replica-storage: https:\/\/learn\.microsoft\.com\/azure\/container-apps\/storage-mounts\]/,
     );
     // Weights baked into the image need no download.
     expect(() =>
@@ -560,7 +562,7 @@ describe('ContainerAppsGpuDetectorService weights', () => {
       containerName: 'c',
     });
     expect(() => synthService({ ...MINIMAL_ON_DEMAND_PROPS, weights: blob })).toThrow(
-      /a blob container cannot be read here/,
+      /Invalid ContainerAppsGpuDetectorService 'stack\/Detector':\n {2}- weights: got "a blob container"; it cannot be read here/,
     );
   });
 });

@@ -53,8 +53,11 @@ describe('ContainerAppsGpuDetectorService refuses bad props at synth, naming the
     );
   });
 
-  test('a model that does not fit the GPU, naming the profile', () => {
-    expect(build({ model: '32B' })).toThrow(/instanceType: got "Consumption-GPU-NC8as-T4"; /);
+  test('a model that does not fit the GPU, under gpuProfile and naming the larger Container Apps profile', () => {
+    expect(build({ model: '32B' })).toThrow(
+      /gpuProfile: got "Consumption-GPU-NC8as-T4"; .*Choose a GPU with more memory: gpuProfile: 'Consumption-GPU-NC24-A100' \(A100 80 GB\)/,
+    );
+    expect(build({ model: '32B' })).not.toThrow(/Standard_NC24ads_A100_v4/);
   });
 
   test('a quantization the T4 cannot run', () => {

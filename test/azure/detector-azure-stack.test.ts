@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Testing } from 'cdktf';
+import { App, AzurermBackend, Testing } from 'cdktf';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { AZURE_LOCATION_ENV, ContainerAppsGpuDetectorService, DetectorAzureStack } from '../../lib/azure';
 import { DEPLOYMENT_MODE_ENV, SUMMARY_METADATA_KEY, type DeploymentSummary } from '../../lib/core';
@@ -20,7 +20,7 @@ describe('DetectorAzureStack', () => {
     new DetectorAzureStack(Testing.app(), 'DetectorAzure', {
       location: 'eastus',
       ...props,
-      endpoint: { imageTag: TEST_IMAGE_TAG, ...props.endpoint },
+      alwaysOn: { imageTag: TEST_IMAGE_TAG, ...props.alwaysOn },
     });
 
   test('configures the azurerm provider with its features block and the given subscription', () => {
@@ -36,7 +36,7 @@ describe('DetectorAzureStack', () => {
 
   test('takes the region from AZURE_LOCATION when no location is passed', () => {
     process.env[AZURE_LOCATION_ENV] = 'swedencentral';
-    const stack = new DetectorAzureStack(Testing.app(), 'DetectorAzure', { endpoint: { imageTag: TEST_IMAGE_TAG } });
+    const stack = new DetectorAzureStack(Testing.app(), 'DetectorAzure', { alwaysOn: { imageTag: TEST_IMAGE_TAG } });
     expect(stack.endpoint?.location).toBe('swedencentral');
   });
 
@@ -51,22 +51,22 @@ describe('DetectorAzureStack', () => {
     const { parsed } = synthStack(newStack());
     const outputs = parsed.output ?? {};
     expect(Object.keys(outputs).sort()).toEqual([
-      'get_key_command',
-      'image',
-      'push_image_command',
-      'registry_login_server',
-      'scoring_uri',
+      'GetKeyCommand',
+      'Image',
+      'PushImageCommand',
+      'RegistryLoginServer',
+      'ScoringUri',
     ]);
-    expect(outputs.scoring_uri.value).toBe(
+    expect(outputs.ScoringUri.value).toBe(
       '${jsondecode(azurerm_resource_group_template_deployment.Detector_8252EF51.output_content).scoringUri.value}',
     );
-    expect(outputs.registry_login_server.value).toBe(
+    expect(outputs.RegistryLoginServer.value).toBe(
       '${azurerm_container_registry.Detector_Registry_0820BD04.login_server}',
     );
-    expect(outputs.push_image_command.value).toMatch(
+    expect(outputs.PushImageCommand.value).toMatch(
       /^az acr login --name \$\{azurerm_container_registry\.Detector_Registry_0820BD04\.name\} && docker build --platform linux\/amd64 -t .+ inference-container && docker push .+$/,
     );
-    expect(outputs.get_key_command.value).toMatch(
+    expect(outputs.GetKeyCommand.value).toMatch(
       /^az ml online-endpoint get-credentials --name \$\{local\.Detector_EndpointName_[0-9A-F]+\} --resource-group/,
     );
   });
@@ -75,7 +75,7 @@ describe('DetectorAzureStack', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'azure-synth-'));
     try {
       const app = new App({ outdir });
-      new DetectorAzureStack(app, 'DetectorAzure', { location: 'eastus', endpoint: { imageTag: TEST_IMAGE_TAG } });
+      new DetectorAzureStack(app, 'DetectorAzure', { location: 'eastus', alwaysOn: { imageTag: TEST_IMAGE_TAG } });
       app.synth();
       const text = readFileSync(join(outdir, 'stacks', 'DetectorAzure', 'cdk.tf.json'), 'utf8');
       const config = JSON.parse(text) as {
@@ -92,14 +92,31 @@ describe('DetectorAzureStack', () => {
     }
   });
 
-  test('keeps the state at the project root through a relative path, or leaves the backend to the user', () => {
-    const { parsed } = synthStack(newStack());
-    const terraform = (parsed as unknown as { terraform: { backend?: { local?: { path: string } } } }).terraform;
-    expect(terraform.backend?.local?.path).toBe('../../../terraform.DetectorAzure.tfstate');
-    const bare = synthStack(newStack({ localBackend: false })).parsed as unknown as {
-      terraform: { backend?: unknown };
-    };
-    expect(bare.terraform.backend).toBeUndefined();
+  test('keeps the state at the project root through a relative path; a backend of your own wins', () => {
+    const local = newStack();
+    local.prepareStack();
+    expect(local.toTerraform().terraform.backend).toEqual({
+      local: { path: '../../../terraform.DetectorAzure.tfstate' },
+    });
+    const remote = newStack();
+    new AzurermBackend(remote, {
+      resourceGroupName: 'state',
+      storageAccountName: 'formstate',
+      containerName: 'tfstate',
+      key: 'detector.tfstate',
+    });
+    remote.prepareStack();
+    expect(Object.keys(remote.toTerraform().terraform.backend)).toEqual(['azurerm']);
+  });
+
+  test('the former endpoint and localBackend props are reported, not ignored', () => {
+    expect(
+      () =>
+        new DetectorAzureStack(Testing.app(), 'Old', {
+          location: 'eastus',
+          ...({ endpoint: { imageTag: TEST_IMAGE_TAG }, localBackend: false } as object),
+        }),
+    ).toThrow(/endpoint: got .*; endpoint is now called alwaysOn[\s\S]*localBackend: got false; leave it out/);
   });
 
   test('synthesizes the same infrastructure as last reviewed', () => {
@@ -134,7 +151,7 @@ describe('DetectorAzureStack on demand', () => {
     delete process.env[DEPLOYMENT_MODE_ENV];
     const stack = new DetectorAzureStack(Testing.app(), 'DetectorAzure', {
       location: 'eastus',
-      endpoint: { imageTag: TEST_IMAGE_TAG },
+      alwaysOn: { imageTag: TEST_IMAGE_TAG },
     });
     expect(stack.mode).toBe('always-on');
     expect(stack.service).toBeUndefined();
@@ -167,7 +184,7 @@ describe('DetectorAzureStack on demand', () => {
     const app = Testing.app({ context: { mode: 'always-on' } });
     const stack = new DetectorAzureStack(app, 'DetectorAzure', {
       location: 'eastus',
-      endpoint: { imageTag: TEST_IMAGE_TAG },
+      alwaysOn: { imageTag: TEST_IMAGE_TAG },
     });
     expect(stack.mode).toBe('always-on');
     expect(onDemandStack({ mode: 'on-demand' }, Testing.app({ context: { mode: 'always-on' } })).mode).toBe(
@@ -197,24 +214,24 @@ describe('DetectorAzureStack on demand', () => {
     const { parsed } = synthStack(onDemandStack({ mode: 'on-demand' }));
     const outputs = parsed.output ?? {};
     expect(Object.keys(outputs).sort()).toEqual([
-      'image',
-      'push_image_command',
-      'registry_login_server',
-      'scoring_uri',
-      'stage_weights_command',
-      'url',
-      'weights_location',
+      'Image',
+      'PushImageCommand',
+      'RegistryLoginServer',
+      'ScoringUri',
+      'ServiceUrl',
+      'StageWeightsCommand',
+      'WeightsLocation',
     ]);
     // The share created for the weights, and the commands that fill it.
-    expect(outputs.stage_weights_command.value).toMatch(
+    expect(outputs.StageWeightsCommand.value).toMatch(
       /^hf download Qwen\/Qwen3-VL-8B-Instruct --local-dir form-detector-weights && hf download takumi123xxx\/pdfme-form-field-detector-lora --local-dir form-detector-weights\/adapter && az storage file upload-batch --account-name \$\{azurerm_storage_account\.\w+\.name\} --destination \$\{azurerm_storage_share\.\w+\.name\} --destination-path weights --source form-detector-weights$/,
     );
-    expect(outputs.url.value).toBe('https://${azurerm_container_app.Detector_8252EF51.ingress[0].fqdn}');
-    expect(outputs.scoring_uri.value).toBe('https://${azurerm_container_app.Detector_8252EF51.ingress[0].fqdn}/score');
-    expect(outputs.registry_login_server.value).toBe(
+    expect(outputs.ServiceUrl.value).toBe('https://${azurerm_container_app.Detector_8252EF51.ingress[0].fqdn}');
+    expect(outputs.ScoringUri.value).toBe('https://${azurerm_container_app.Detector_8252EF51.ingress[0].fqdn}/score');
+    expect(outputs.RegistryLoginServer.value).toBe(
       '${azurerm_container_registry.Detector_Registry_0820BD04.login_server}',
     );
-    expect(outputs.push_image_command.value).toMatch(
+    expect(outputs.PushImageCommand.value).toMatch(
       /^az acr login --name \$\{azurerm_container_registry\.Detector_Registry_0820BD04\.name\} && docker build --platform linux\/amd64 -t .+ inference-container && docker push .+$/,
     );
   });

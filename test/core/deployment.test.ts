@@ -1,6 +1,7 @@
 import {
   AWS_INSTANCES,
   AZURE_INSTANCES,
+  cloudRunGpuInstance,
   containerEnvironment,
   containerSourceDirectory,
   containerSourceTag,
@@ -103,10 +104,43 @@ describe('resolved deployment and the container environment', () => {
     expect(() => deploy({ model: '32B' })).toThrow(/instanceType: got "ml\.g5\.xlarge".*ml\.p4d\.24xlarge/s);
   });
 
-  test('the sizing error names the prop the construct uses for its machine', () => {
+  test.each([
+    [
+      'vertex',
+      'g2-standard-8',
+      /machineType: got "g2-standard-8".*machineType: 'a2-highgpu-1g' with acceleratorType: 'NVIDIA_TESLA_A100' \(A100 40 GB\)/s,
+    ],
+    [
+      'azureMl',
+      'Standard_NC4as_T4_v3',
+      /instanceType: got "Standard_NC4as_T4_v3".*instanceType: 'Standard_NC24ads_A100_v4'/s,
+    ],
+    [
+      'containerApps',
+      'Consumption-GPU-NC8as-T4',
+      /gpuProfile: got "Consumption-GPU-NC8as-T4".*gpuProfile: 'Consumption-GPU-NC24-A100' \(A100 80 GB\)/s,
+    ],
+    ['cloudRun', undefined, /accelerator: got "nvidia-l4".*or the always-on Vertex AI mode with a larger GPU/s],
+  ] as const)('on %s the sizing error names its own prop and its own larger GPU', (platform, instanceType, message) => {
     const errors = new ValidationErrors('Test');
-    resolveDeployment(AWS_INSTANCES['ml.g5.xlarge'], { model: '32B' }, PLATFORM_LIMITS.vertex, errors, 'machineType');
-    expect(() => errors.throwIfAny()).toThrow(/machineType: got "ml\.g5\.xlarge"/);
+    const options = PLATFORM_LIMITS[platform].gpu.options;
+    const instance = options.find((i) => i.instanceType === instanceType) ?? cloudRunGpuInstance(8, 32);
+    resolveDeployment(instance, { model: '32B' }, PLATFORM_LIMITS[platform], errors);
+    expect(errors.problems.map((p) => p.prop)).toEqual([PLATFORM_LIMITS[platform].gpu.prop]);
+    expect(() => errors.throwIfAny()).toThrow(message);
+  });
+
+  test('a fractional request timeout is one problem under requestTimeout, not a throw', () => {
+    const errors = new ValidationErrors('Test');
+    resolveDeployment(
+      AWS_INSTANCES['ml.g5.xlarge'],
+      { requestTimeout: Duration.millis(1500) },
+      PLATFORM_LIMITS.sagemaker,
+      errors,
+    );
+    expect(errors.problems).toEqual([
+      { prop: 'requestTimeout', value: '1.5s', fix: 'use a whole number of seconds, e.g. Duration.seconds(30)' },
+    ]);
   });
 
   test('fp8 on a T4 is refused', () => {

@@ -53,10 +53,15 @@ describe('GPU catalog', () => {
       ok: false,
       problem: expect.stringContaining('Standard_NC4as_T4_v3'),
     });
+    // The lookup says which part of the spec is wrong, so a construct names its own prop without reading prose.
     expect(gcpMachine('e2-standard-4')).toEqual({
       ok: false,
+      part: 'machineType',
       problem: expect.stringContaining('g2-standard-8'),
     });
+    expect(gcpMachine('g2-standard-8', 'NVIDIA_H100')).toMatchObject({ ok: false, part: 'acceleratorType' });
+    expect(gcpMachine('n1-standard-8', 'NVIDIA_L4')).toMatchObject({ ok: false, part: 'attachment' });
+    expect(gcpMachine('g2-standard-8', 'NVIDIA_L4', 2)).toMatchObject({ ok: false, part: 'acceleratorCount' });
   });
 
   test('n1-standard-8 with an L4 does not exist and the message names g2-standard-8', () => {

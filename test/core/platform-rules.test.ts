@@ -13,6 +13,7 @@ import {
   GPUS,
   MODEL_PROFILES,
   PINNED_IMAGE_CUDA,
+  PLATFORM_LIMITS,
   PLATFORM_RULES,
   platformRuleById,
   SAGEMAKER_INFERENCE_AMIS,
@@ -147,6 +148,24 @@ const CASES: Record<string, { pass: unknown; fail: unknown; value: RegExp }> = {
     value: /99/,
   },
   'container-apps.max-replicas': { pass: { maxReplicas: 2 }, fail: { maxReplicas: 1001 }, value: /1001/ },
+  // The storage-mounts page: a replica over 1 vCPU has 8 GiB of ephemeral storage; the 8B download is ~17 GiB.
+  'container-apps.replica-storage': {
+    pass: { source: 'store', downloadGiB: 17, vcpus: 8 },
+    fail: { source: 'huggingface', downloadGiB: 17, vcpus: 8 },
+    value: /Hugging Face download of ~17 GiB/,
+  },
+  // The healthchecks page: 240 s initial delay + 240 s of probing; the estimate of a Hugging Face start is 6–12 min.
+  'cloud-run.start-window': {
+    pass: { startWindowSeconds: 480, coldStart: COLD_STARTS.cloudRunGpu, remedy: 'r' },
+    fail: { startWindowSeconds: 240, coldStart: COLD_STARTS.cloudRunGpu, remedy: 'r' },
+    value: /estimated cold start \(2–8 min/,
+  },
+  // The provider's schema: gcs volumes are "only supported in the gen2 execution environment".
+  'cloud-run.gcs-volume-gen2': {
+    pass: { gcsVolumes: 1, executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2' },
+    fail: { gcsVolumes: 1 },
+    value: /1 Cloud Storage volume\(s\) in the default execution environment/,
+  },
   'vllm.gpu-memory-fit': {
     pass: {
       model: MODEL_PROFILES['8B'],
@@ -154,6 +173,7 @@ const CASES: Record<string, { pass: unknown; fail: unknown; value: RegExp }> = {
       instance: AWS_INSTANCES['ml.g5.xlarge'],
       maxModelLength: 8192,
       gpuMemoryUtilization: 0.9,
+      gpu: PLATFORM_LIMITS.sagemaker.gpu,
     },
     fail: {
       model: MODEL_PROFILES['32B'],
@@ -161,6 +181,7 @@ const CASES: Record<string, { pass: unknown; fail: unknown; value: RegExp }> = {
       instance: AWS_INSTANCES['ml.g4dn.xlarge'],
       maxModelLength: 8192,
       gpuMemoryUtilization: 0.9,
+      gpu: PLATFORM_LIMITS.sagemaker.gpu,
     },
     value: /^ml\.g4dn\.xlarge$/,
   },
@@ -192,7 +213,11 @@ describe('the platform rule table', () => {
 
   test('only rules no prop can break are left to preflight alone', () => {
     const preflightOnly = PLATFORM_RULES.filter((r) => r.synth !== true).map((r) => r.id);
-    expect(preflightOnly.sort()).toEqual(['azure-ml.traffic-kept-on-update', 'azure.role-assignment-propagation']);
+    expect(preflightOnly.sort()).toEqual([
+      'azure-ml.traffic-kept-on-update',
+      'azure.role-assignment-propagation',
+      'cloud-run.gcs-volume-gen2',
+    ]);
     expect(platformRuleById('azure.role-assignment-propagation').synth).toEqual({
       notChecked: expect.stringMatching(/time_sleep/) as string,
     });

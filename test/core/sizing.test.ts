@@ -5,6 +5,7 @@ import {
   gcpMachine,
   kvBytesPerToken,
   MODEL_PROFILES,
+  PLATFORM_LIMITS,
   quantizationProblem,
   sizingProblem,
   type GpuInstance,
@@ -40,22 +41,27 @@ describe('VRAM sizing', () => {
   });
 
   test('32B on a 24 GB card fails and names instances that fit', () => {
-    const message = sizingProblem(input('32B', 'bitsandbytes', AWS_INSTANCES['ml.g5.xlarge']));
+    const message = sizingProblem(
+      input('32B', 'bitsandbytes', AWS_INSTANCES['ml.g5.xlarge']),
+      PLATFORM_LIMITS.sagemaker.gpu,
+    );
     expect(message).toMatch(/Qwen3-VL-32B with bitsandbytes needs about [\d.]+ GiB/);
     expect(message).toMatch(/ml\.g5\.xlarge \(A10G 24 GB\) gives vLLM 20\.2 GiB/);
     expect(message).toMatch(/ml\.p4d\.24xlarge/);
     expect(message).toMatch(/model: '8B'/);
-    expect(sizingProblem(input('32B', 'bitsandbytes', l4()))).toMatch(/a2-highgpu-1g/);
-    expect(sizingProblem(input('32B', 'bitsandbytes', AZURE_INSTANCES.Standard_NC4as_T4_v3))).toMatch(
-      /Standard_NC24ads_A100_v4/,
-    );
+    expect(sizingProblem(input('32B', 'bitsandbytes', l4()), PLATFORM_LIMITS.vertex.gpu)).toMatch(/a2-highgpu-1g/);
+    expect(
+      sizingProblem(input('32B', 'bitsandbytes', AZURE_INSTANCES.Standard_NC4as_T4_v3), PLATFORM_LIMITS.azureMl.gpu),
+    ).toMatch(/Standard_NC24ads_A100_v4/);
   });
 
   test('32B 4-bit fits one 40 GB A100; the 80 GB A100 holds it unquantized', () => {
     const a100 = gcpMachine('a2-highgpu-1g');
     if (!a100.ok) throw new Error(a100.problem);
-    expect(sizingProblem(input('32B', 'bitsandbytes', a100.value))).toBeUndefined();
-    expect(sizingProblem(input('32B', 'none', AZURE_INSTANCES.Standard_NC24ads_A100_v4))).toBeUndefined();
+    expect(sizingProblem(input('32B', 'bitsandbytes', a100.value), PLATFORM_LIMITS.vertex.gpu)).toBeUndefined();
+    expect(
+      sizingProblem(input('32B', 'none', AZURE_INSTANCES.Standard_NC24ads_A100_v4), PLATFORM_LIMITS.azureMl.gpu),
+    ).toBeUndefined();
   });
 
   test('multi-GPU machines pool their memory (tensor parallel)', () => {
@@ -69,9 +75,12 @@ describe('VRAM sizing', () => {
     const long = estimateSizing(input('8B', 'bitsandbytes', AWS_INSTANCES['ml.g4dn.xlarge'], 131072));
     expect(long.kvCachePerSequenceGiB).toBeGreaterThan(short.kvCachePerSequenceGiB * 15);
     expect(long.fits).toBe(false);
-    expect(sizingProblem(input('8B', 'bitsandbytes', AWS_INSTANCES['ml.g4dn.xlarge'], 131072))).toMatch(
-      /a smaller maxModelLength \(now 131072\)/,
-    );
+    expect(
+      sizingProblem(
+        input('8B', 'bitsandbytes', AWS_INSTANCES['ml.g4dn.xlarge'], 131072),
+        PLATFORM_LIMITS.sagemaker.gpu,
+      ),
+    ).toMatch(/a smaller maxModelLength \(now 131072\)/);
   });
 
   test('KV cache per token follows the architecture: 2 × layers × kv heads × head dim × 2 bytes', () => {

@@ -54,10 +54,4 @@ describe('resolveDeploymentMode', () => {
       { prop: "context 'mode'", value: '"serverless"', fix: 'use one of always-on, on-demand, e.g. -c mode=on-demand' },
     ]);
   });
-
-  test('without a collector, an unknown mode throws', () => {
-    expect(() => resolveDeploymentMode({ env: 'sometimes' })).toThrow(
-      /FORM_DETECTOR_MODE: got "sometimes"; use one of always-on, on-demand/,
-    );
-  });
 });

@@ -17,12 +17,8 @@ import {
   Duration,
   SUMMARY_METADATA_KEY,
 } from '../../lib/core';
-import {
-  CloudRunGpuDetectorService,
-  ModelWeights,
-  startupProbeTiming,
-  type CloudRunGpuDetectorServiceProps,
-} from '../../lib/gcp';
+import { CloudRunGpuDetectorService, ModelWeights, type CloudRunGpuDetectorServiceProps } from '../../lib/gcp';
+import { startupProbeTiming } from '../../lib/gcp/cloud-run-validation';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
@@ -237,8 +233,8 @@ describe('CloudRunGpuDetectorService with minimal props', () => {
 });
 
 describe('CloudRunGpuDetectorService start window in the summary', () => {
-  test('a shorter startupTimeout than the estimated cold start is shown with a warning', () => {
-    const { service } = synth({ startupTimeout: Duration.minutes(5) });
+  test('a shorter modelLoadTimeout than the estimated cold start is shown with a warning', () => {
+    const { service } = synth({ modelLoadTimeout: Duration.minutes(5) });
     expect(service.summary.startWindowSeconds).toBe(300);
     expect(service.summary.warnings).toEqual([
       expect.stringMatching(
@@ -251,7 +247,11 @@ describe('CloudRunGpuDetectorService start window in the summary', () => {
   });
 
   test('warm instances keep the warning: a scale-out still starts cold', () => {
-    const { service } = synth({ startupTimeout: Duration.minutes(4), scaleToZero: false, scaling: { minCapacity: 1 } });
+    const { service } = synth({
+      modelLoadTimeout: Duration.minutes(4),
+      scaleToZero: false,
+      scaling: { minCapacity: 1 },
+    });
     expect(service.summary.coldStart).toBe(describeColdStart(undefined));
     expect(service.summary.warnings).toHaveLength(1);
   });
@@ -314,7 +314,7 @@ describe('CloudRunGpuDetectorService with maximal props', () => {
     scaling: { minCapacity: 1, maxCapacity: 4 },
     scaleToZero: false,
     zonalRedundancy: true,
-    startupTimeout: Duration.minutes(3),
+    modelLoadTimeout: Duration.minutes(3),
     ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
     invokers: [APP, 'group:forms@example.com'],
     deletionProtection: true,
@@ -410,7 +410,7 @@ describe('CloudRunGpuDetectorService.grantInvoke', () => {
 
   test.each(['allUsers', 'allAuthenticatedUsers'])('refuses %s: the service is never public', (member) => {
     expect(() => synth({}, (_scope, s) => s.grantInvoke(member))).toThrow(
-      new RegExp(`grantInvoke\\("${member}"\\): public access is refused`),
+      new RegExp(`grantInvoke on 'stack/Detector':\\n {2}- member: got "${member}"; public access is refused`),
     );
   });
 
@@ -542,18 +542,17 @@ describe('CloudRunGpuDetectorService validation (one error per rule)', () => {
   });
 
   test('a start-up budget beyond what the startup probe can wait', () => {
-    expect(build({ startupTimeout: Duration.minutes(10) })).toThrow(
-      /startupTimeout: got 600s; use 60 s to 8 minutes: Cloud Run's startup probe allows at most 240 s of initial delay plus 240 s/,
+    expect(build({ modelLoadTimeout: Duration.minutes(10) })).toThrow(
+      /modelLoadTimeout: got 600s; use 60 s to 8 minutes: Cloud Run's startup probe allows at most 240 s of initial delay plus 240 s/,
     );
-    expect(build({ startupTimeout: Duration.seconds(30) })).toThrow(/startupTimeout: got 30s; use 60 s to 8 minutes/);
+    expect(build({ modelLoadTimeout: Duration.seconds(30) })).toThrow(
+      /modelLoadTimeout: got 30s; use 60 s to 8 minutes/,
+    );
   });
 
-  test('a model that does not fit the L4', () => {
+  test('a model that does not fit the L4, pointing to the always-on mode for a larger GPU', () => {
     expect(build({ model: '32B' })).toThrow(
-      /accelerator: got "cloud-run-8cpu-32gi"; Qwen3-VL-32B with bitsandbytes needs about [\d.]+ GiB of GPU memory/,
-    );
-    expect(build({ model: '32B' })).toThrow(
-      /accelerator: got "nvidia-l4"; Cloud Run offers one L4 \(24 GB\) per instance: for a larger GPU use the always-on mode/,
+      /accelerator: got "nvidia-l4"; Qwen3-VL-32B with bitsandbytes needs about [\d.]+ GiB of GPU memory.*or the always-on Vertex AI mode with a larger GPU \(machineType: 'a2-highgpu-1g'\)/,
     );
   });
 

@@ -22,7 +22,7 @@ function repoApp(): App {
 describe('DetectorGcpStack', () => {
   test('configures the google provider and the endpoint from GOOGLE_CLOUD_PROJECT and GOOGLE_REGION', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', {
-      imageTag: 'test',
+      alwaysOn: { imageTag: 'test' },
       env: { GOOGLE_CLOUD_PROJECT: 'env-project', GOOGLE_REGION: 'europe-west4' },
     });
     const json = Testing.synth(stack);
@@ -35,7 +35,7 @@ describe('DetectorGcpStack', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', {
       project: 'prop-project',
       region: 'us-east4',
-      imageTag: 'test',
+      alwaysOn: { imageTag: 'test' },
       env: { GOOGLE_CLOUD_PROJECT: 'env-project', GOOGLE_REGION: 'europe-west4' },
     });
     expect(Testing.synth(stack)).toHaveProviderWithProperties(GoogleProvider, {
@@ -46,12 +46,16 @@ describe('DetectorGcpStack', () => {
 
   test('without a project or region it fails naming both props and both variables', () => {
     expect(() => new DetectorGcpStack(Testing.app(), 'gcp', { env: {} })).toThrow(
-      /Invalid DetectorGcpStack 'gcp':\n {2}- project: set the `project` prop or the GOOGLE_CLOUD_PROJECT environment variable\n {2}- region: set the `region` prop or the GOOGLE_REGION environment variable/,
+      /Invalid DetectorGcpStack 'gcp':\n {2}- project: got undefined; set the `project` prop or the GOOGLE_CLOUD_PROJECT environment variable\n {2}- region: got undefined; set the `region` prop or the GOOGLE_REGION environment variable/,
     );
   });
 
   test('outputs the endpoint id, the predict URL, the repository and the docker push target', () => {
-    const stack = new DetectorGcpStack(Testing.app(), 'gcp', { project: 'p1', region: 'us-central1', imageTag: 'v1' });
+    const stack = new DetectorGcpStack(Testing.app(), 'gcp', {
+      project: 'p1',
+      region: 'us-central1',
+      alwaysOn: { imageTag: 'v1' },
+    });
     const outputs = JSON.parse(Testing.synth(stack)).output;
     expect(Object.keys(outputs).sort()).toEqual(['DockerPushTarget', 'EndpointId', 'PredictUrl', 'RepositoryUrl']);
     expect(outputs.EndpointId.value).toBe(stack.endpoint!.endpointId);
@@ -68,7 +72,7 @@ describe('DetectorGcpStack', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', {
       project: 'p1',
       region: 'us-central1',
-      image: 'us-central1-docker.pkg.dev/p1/images/form-detector:v1',
+      alwaysOn: { image: 'us-central1-docker.pkg.dev/p1/images/form-detector:v1' },
     });
     expect(Object.keys(JSON.parse(Testing.synth(stack)).output).sort()).toEqual(['EndpointId', 'PredictUrl']);
   });
@@ -77,7 +81,7 @@ describe('DetectorGcpStack', () => {
     const stack = new DetectorGcpStack(repoApp(), 'form-detector-gcp', {
       project: 'p1',
       region: 'us-central1',
-      imageTag: 'v1',
+      alwaysOn: { imageTag: 'v1' },
     });
     const json = JSON.parse(Testing.synth(stack));
     const [step] = Object.values(json.resource.terraform_data) as Array<{
@@ -101,7 +105,7 @@ describe('DetectorGcpStack', () => {
     const local = new DetectorGcpStack(repoApp(), 'form-detector-gcp', {
       project: 'p1',
       region: 'us-central1',
-      imageTag: 'v1',
+      alwaysOn: { imageTag: 'v1' },
     });
     local.prepareStack();
     expect(local.toTerraform().terraform.backend).toEqual({
@@ -111,7 +115,7 @@ describe('DetectorGcpStack', () => {
     const remote = new DetectorGcpStack(repoApp(), 'form-detector-gcp', {
       project: 'p1',
       region: 'us-central1',
-      imageTag: 'v1',
+      alwaysOn: { imageTag: 'v1' },
     });
     new GcsBackend(remote, { bucket: 'my-state', prefix: 'detector' });
     remote.prepareStack();
@@ -123,14 +127,19 @@ describe('DetectorGcpStack', () => {
       project: 'example-project-id',
       region: 'us-central1',
       // Fixed, so the snapshot does not change with every container source edit.
-      imageTag: 'snapshot',
+      alwaysOn: { imageTag: 'snapshot' },
     });
     expect(Testing.synth(stack)).toMatchSnapshot();
   });
 });
 
 describe('DetectorGcpStack mode', () => {
-  const place = { project: 'p1', region: 'us-central1', imageTag: 'v1' } as const;
+  const place = {
+    project: 'p1',
+    region: 'us-central1',
+    alwaysOn: { imageTag: 'v1' },
+    onDemand: { imageTag: 'v1' },
+  } as const;
 
   test('is always-on by default: the Vertex AI endpoint, no Cloud Run service', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: {} });
@@ -185,43 +194,40 @@ describe('DetectorGcpStack mode', () => {
     ).toThrow(/- context 'mode': got "cheap"; use one of always-on, on-demand/);
   });
 
-  test('Vertex-only props with an explicit on-demand mode fail, naming each', () => {
-    expect(
-      () =>
-        new DetectorGcpStack(Testing.app(), 'gcp', {
-          ...place,
-          mode: 'on-demand',
-          machineType: 'n1-standard-8',
-          dutyCycleTarget: 70,
-          env: {},
-        }),
-    ).toThrow(
-      /- machineType: got "n1-standard-8"; it applies to the always-on Vertex AI endpoint only(.|\n)*- dutyCycleTarget: got 70;/,
-    );
-  });
-
-  test("with the mode from the environment, the other mode's props are ignored so one program can switch", () => {
+  test("each mode takes its own props: the other mode's are left alone, so one program can switch", () => {
     const props = {
       ...place,
-      machineType: 'g2-standard-8',
-      dutyCycleTarget: 70,
-      onDemand: { cpu: 6, memoryGiB: 24, invokers: ['group:forms@example.com'] },
+      alwaysOn: { ...place.alwaysOn, machineType: 'g2-standard-8', dutyCycleTarget: 70 },
+      onDemand: { ...place.onDemand, cpu: 6, memoryGiB: 24, invokers: ['group:forms@example.com'] },
     } as const;
     const onDemand = new DetectorGcpStack(Testing.app(), 'a', { ...props, env: { FORM_DETECTOR_MODE: 'on-demand' } });
     expect(onDemand.service?.summary.instanceType).toBe('cloud-run-6cpu-24gi');
+    const explicit = new DetectorGcpStack(Testing.app(), 'c', { ...props, mode: 'on-demand', env: {} });
+    expect(explicit.service?.summary.instanceType).toBe('cloud-run-6cpu-24gi');
     const alwaysOn = new DetectorGcpStack(Testing.app(), 'b', { ...props, env: {} });
     expect(alwaysOn.endpoint?.deployConfig.dedicatedResources.autoscalingMetricSpecs[0].target).toBe(70);
   });
 
-  test('on-demand shares the model, image, identity, labels and scaling props with always-on', () => {
+  test('construct props given flat on the stack, as before, are reported with where they go now', () => {
+    expect(
+      () => new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: {}, ...({ imageTag: 'v1' } as object) }),
+    ).toThrow(
+      /imageTag: got "v1"; construct props go in alwaysOn \(the Vertex AI endpoint\) or onDemand \(the Cloud Run service\)/,
+    );
+  });
+
+  test('on-demand takes the model, image, identity, labels and scaling props of the Cloud Run service', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', {
       ...place,
       mode: 'on-demand',
-      maxConcurrency: 4,
-      labels: { team: 'forms' },
-      scaling: { maxCapacity: 3 },
-      serviceAccount: 'detector@p1.iam.gserviceaccount.com',
-      onDemand: { invokers: ['serviceAccount:app@p1.iam.gserviceaccount.com'] },
+      onDemand: {
+        ...place.onDemand,
+        maxConcurrency: 4,
+        labels: { team: 'forms' },
+        scaling: { maxCapacity: 3 },
+        serviceAccount: 'detector@p1.iam.gserviceaccount.com',
+        invokers: ['serviceAccount:app@p1.iam.gserviceaccount.com'],
+      },
       env: {},
     });
     const [run] = Object.values(JSON.parse(Testing.synth(stack)).resource.google_cloud_run_v2_service) as Array<{
@@ -267,9 +273,11 @@ describe('DetectorGcpStack mode', () => {
     const stack = new DetectorGcpStack(repoApp(), 'form-detector-gcp', {
       project: 'example-project-id',
       region: 'us-central1',
-      imageTag: 'snapshot',
       mode: 'on-demand',
-      onDemand: { invokers: ['serviceAccount:forms-app@example-project-id.iam.gserviceaccount.com'] },
+      onDemand: {
+        imageTag: 'snapshot',
+        invokers: ['serviceAccount:forms-app@example-project-id.iam.gserviceaccount.com'],
+      },
       env: {},
     });
     const json = Testing.synth(stack);

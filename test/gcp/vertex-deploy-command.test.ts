@@ -46,12 +46,11 @@ function synthesize(props: Record<string, unknown> = {}): Synthesized {
   const outdir = mkdtempSync(join(REPO, 'cdktf.out.test-gcp-'));
   cleanups.push(() => rmSync(outdir, { recursive: true, force: true }));
   const app = new App({ outdir });
+  const { region = REGION, ...alwaysOn } = props;
   const stack = new DetectorGcpStack(app, 'gcp', {
     project: PROJECT,
-    region: REGION,
-    image: IMAGE,
-    serviceAccount: SERVICE_ACCOUNT,
-    ...props,
+    region: region as string,
+    alwaysOn: { image: IMAGE, serviceAccount: SERVICE_ACCOUNT, ...alwaysOn },
   });
   const json = JSON.parse(Testing.synth(stack));
   const endpointId = stack.endpoint!.endpointId;

@@ -221,7 +221,8 @@ describe('VertexDetectorEndpoint with minimal props', () => {
 
   test('records the deployment summary on the endpoint resource, next to cdktf metadata', () => {
     const app = Testing.app();
-    const stack = new DetectorGcpStack(app, 'gcp', BASE);
+    const { project, region, ...alwaysOn } = BASE;
+    const stack = new DetectorGcpStack(app, 'gcp', { project, region, alwaysOn });
     const e = stack.detector;
     const dir = Testing.fullSynth(stack);
     const tf = JSON.parse(readFileSync(join(dir, 'stacks', 'gcp', 'cdk.tf.json'), 'utf8'));
@@ -287,7 +288,7 @@ describe('VertexDetectorEndpoint with maximal props', () => {
     modelWeights: 'gs://my-weights/models/qwen3-vl-32b/',
     requestResponseLogging: { samplingRate: 0.05, bigqueryDestination: 'bq://my-project.detector_logs.requests' },
     labels: { team: 'documents', env: 'prod' },
-    deploymentTimeout: Duration.minutes(90),
+    modelLoadTimeout: Duration.minutes(90),
     startupProbe: { period: Duration.seconds(30), timeout: Duration.seconds(40) },
     healthProbe: { period: Duration.seconds(20), timeout: Duration.seconds(25), failureThreshold: 5 },
     sharedMemorySizeMiB: 12288,
@@ -506,7 +507,7 @@ describe('VertexDetectorEndpoint validation', () => {
     [
       '32B on an L4, naming a machine that fits',
       { model: '32B' },
-      /Qwen3-VL-32B .* but g2-standard-8 \+ NVIDIA_L4 \(L4 24 GB\) gives vLLM .* Choose an instance with more GPU memory: a2-highgpu-1g \+ NVIDIA_TESLA_A100/,
+      /machineType: got "g2-standard-8"; Qwen3-VL-32B .* but g2-standard-8 \+ NVIDIA_L4 \(L4 24 GB\) gives vLLM .* Choose a GPU with more memory: machineType: 'a2-highgpu-1g' with acceleratorType: 'NVIDIA_TESLA_A100'/,
     ],
     [
       'min above max',
@@ -613,14 +614,14 @@ describe('VertexDetectorEndpoint validation', () => {
       /sharedMemorySizeMiB: got 10; use a whole number of MiB from 64 to 65536/,
     ],
     [
-      'a deployment timeout above 2 hours',
-      { deploymentTimeout: Duration.hours(3) },
-      /deploymentTimeout: got "10800 s"; use at most 2 hours \(the Vertex AI limit\).*\[vertex\.deployment-timeout: https:\/\/cloud\.google\.com\/vertex-ai\/docs\/reference\/rest\/v1\/ModelContainerSpec\]/,
+      'a model load timeout (deploymentTimeout) above 2 hours',
+      { modelLoadTimeout: Duration.hours(3) },
+      /modelLoadTimeout: got "10800 s"; use at most 2 hours \(the Vertex AI limit\).*\[vertex\.deployment-timeout: https:\/\/cloud\.google\.com\/vertex-ai\/docs\/reference\/rest\/v1\/ModelContainerSpec\]/,
     ],
     [
-      'a deployment timeout under 5 minutes',
-      { deploymentTimeout: Duration.minutes(2) },
-      /deploymentTimeout: got 120s; use 5 minutes to 2 hours/,
+      'a model load timeout (deploymentTimeout) under 5 minutes',
+      { modelLoadTimeout: Duration.minutes(2) },
+      /modelLoadTimeout: got 120s; use 5 minutes to 2 hours/,
     ],
     // Vertex REST ModelContainerSpec → Probe: periodSeconds "must be less than timeout_seconds".
     [

@@ -64,8 +64,12 @@ beforeAll(() => {
       'ProductionVariants.0.InferenceAmiVersion',
       'al2-ami-sagemaker-inference-neuron-2',
     );
-    // A startup probe allowed 100 × 10 s: Cloud Run services refuse more than 240 s.
-    s.gcpOnDemand.service!.service.addOverride('template.containers.0.startup_probe.failure_threshold', 100);
+    // A startup probe allowed 30 × 10 s with no initial delay: Cloud Run services refuse more than 240 s, and the
+    // 300 s start window is shorter than the estimated cold start (a warning).
+    s.gcpOnDemand.service!.service.addOverride('template.containers.0.startup_probe.failure_threshold', 30);
+    s.gcpOnDemand.service!.service.addOverride('template.containers.0.startup_probe.initial_delay_seconds', 0);
+    // A Cloud Storage volume in the default (first-generation) execution environment.
+    s.gcpOnDemand.service!.service.addOverride('template.execution_environment', null);
     // The Container App no longer waits for its role assignments to propagate before pulling the image.
     const environment = resourcesOf(s.azureOnDemand, 'azurerm_resource_group_template_deployment');
     // (cdktf merges a depends_on override into the list, so the list itself is replaced.)
@@ -110,6 +114,7 @@ describe('preflight', () => {
         'azure.role-assignment-propagation @ azure-always-on (always-on)',
         'azure.role-assignment-propagation @ azure-on-demand (on-demand)',
         'cloud-run.startup-probe-window @ gcp-on-demand (on-demand)',
+        'cloud-run.gcs-volume-gen2 @ gcp-on-demand (on-demand)',
         // No AMI means SageMaker's default on g5: driver 470, CUDA 11.4.
         'sagemaker.ami-driver-runs-image @ FormDetector (always-on)',
         'sagemaker.inference-ami-instance @ FormDetectorOnDemand (on-demand)',
@@ -121,7 +126,14 @@ describe('preflight', () => {
     expect(line('sagemaker.inference-ami-set')).toMatch(/driver 470/);
     expect(line('sagemaker.inference-ami-instance')).toMatch(/al2-ami-sagemaker-inference-neuron-2/);
     expect(line('sagemaker.inference-ami-instance')).toMatch(/ml\.g5\.xlarge/);
-    expect(line('cloud-run.startup-probe-window')).toMatch(/1000/);
+    expect(line('cloud-run.startup-probe-window')).toMatch(/300/);
+    expect(line('cloud-run.gcs-volume-gen2')).toMatch(/default execution environment.*EXECUTION_ENVIRONMENT_GEN2/);
+    // A warning rule broken is WARN, beside the failures, and fails nothing.
+    const warned = checks.filter((c) => c.status === 'WARN');
+    expect(warned.map((c) => `${c.rule.id} @ ${c.deployment.label}`)).toEqual([
+      'cloud-run.start-window @ gcp-on-demand (on-demand)',
+    ]);
+    expect(warned[0].detail).toMatch(/can exceed the 300 s start window/);
     expect(line('cloud-run.startup-probe-window')).toContain(
       `<${platformRuleById('cloud-run.startup-probe-window')!.source}>`,
     );
@@ -131,8 +143,8 @@ describe('preflight', () => {
       /azurerm_container_app\.\S+ runs as azurerm_user_assigned_identity\.\S+ and waits for none/,
     );
     expect(roles.join('\n')).toMatch(/azurerm_machine_learning_workspace\.\S+ waits 60 s/);
-    expect(report).toMatch(/\d+ pass, 6 fail/);
-    expect(report).toMatch(/✖ 6 rule checks failed/);
+    expect(report).toMatch(/\d+ pass, 7 fail, 1 warning/);
+    expect(report).toMatch(/✖ 7 rule checks failed/);
     // The rest still pass: a failure is reported beside the rules that hold.
     expect(checks.filter((c) => c.status === 'PASS').length).toBeGreaterThan(40);
   });

@@ -2,6 +2,7 @@ import { platformRule, seconds, unless, type RuleViolation } from './rule';
 
 const AZURE_ML_DEPLOYMENT_YAML =
   'https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-managed-online';
+const CONTAINER_APPS_STORAGE_MOUNTS = 'https://learn.microsoft.com/azure/container-apps/storage-mounts';
 const CONTAINER_APP_RESOURCE =
   'https://registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs/resources/container_app';
 
@@ -24,6 +25,22 @@ export const AZURE_LIMITS = {
   /** Azure Monitor autoscale cooldown: "Must be between 1 minute and 1 week". */
   autoscaleCooldownSeconds: { min: 60, max: 7 * 24 * 3600 },
 } as const;
+
+/**
+ * Container Apps ephemeral storage per replica, by the vCPUs allocated to it (container- and replica-scoped storage
+ * together): 0.25 or lower 1 GiB, 0.5 or lower 2 GiB, 1 or lower 4 GiB, over 1 8 GiB.
+ */
+export const CONTAINER_APPS_EPHEMERAL_STORAGE_GIB: readonly { readonly maxVcpus: number; readonly gib: number }[] = [
+  { maxVcpus: 0.25, gib: 1 },
+  { maxVcpus: 0.5, gib: 2 },
+  { maxVcpus: 1, gib: 4 },
+  { maxVcpus: Number.POSITIVE_INFINITY, gib: 8 },
+];
+
+/** The ephemeral storage of a Container Apps replica with `vcpus`, GiB. */
+export function containerAppsEphemeralStorageGiB(vcpus: number): number {
+  return (CONTAINER_APPS_EPHEMERAL_STORAGE_GIB.find((t) => vcpus <= t.maxVcpus) ?? { gib: 8 }).gib;
+}
 
 /** Regions the Container Apps serverless GPU docs list (articles/container-apps/gpu-serverless-overview.md). */
 export const CONTAINER_APPS_GPU_REGIONS = ['westus3', 'australiaeast', 'swedencentral'] as const;
@@ -127,6 +144,39 @@ export const AZURE_ROLE_PROPAGATION = platformRule<{ consumers: readonly RoleCon
       }
     }
     return found;
+  },
+});
+
+/** Where a replica's weights come from, for the storage rule. */
+export interface ReplicaWeightsInput {
+  /** `huggingface`: downloaded into the replica at start; `store`: mounted (Azure Files); `image`: baked in. */
+  readonly source: 'huggingface' | 'store' | 'image';
+  /** What a start downloads from Hugging Face, GiB (16-bit safetensors of the base model). */
+  readonly downloadGiB: number;
+  /** vCPUs of the replica (its ephemeral storage depends on them). */
+  readonly vcpus: number;
+}
+
+export const CONTAINER_APPS_REPLICA_STORAGE = platformRule<ReplicaWeightsInput>({
+  id: 'container-apps.replica-storage',
+  platform: 'Azure Container Apps',
+  statement:
+    'A replica over 1 vCPU has 8 GiB of ephemeral storage (container file system included, no capacity ' +
+    'guarantee): weights downloaded at every start do not fit; Azure Files is the permanent storage an app mounts',
+  source: CONTAINER_APPS_STORAGE_MOUNTS,
+  appliesTo: ['container-apps-service'],
+  synth: true,
+  preflight: true,
+  check: ({ source, downloadGiB, vcpus }) => {
+    const storage = containerAppsEphemeralStorageGiB(vcpus);
+    return unless(
+      source !== 'huggingface' || downloadGiB <= storage,
+      `a Hugging Face download of ~${downloadGiB.toFixed(0)} GiB at every start`,
+      `a replica with ${vcpus} vCPU has ${storage} GiB of ephemeral storage (the container file system has no ` +
+        'capacity guarantee), so the first request would fail after a successful deploy. Stage the weights in ' +
+        'Azure Files: leave weights out (ModelWeights.fromNewStore(), a share created here) or pass ' +
+        'ModelWeights.fromAzureFiles(...)',
+    );
   },
 });
 

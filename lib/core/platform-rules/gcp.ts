@@ -31,6 +31,8 @@ export const CLOUD_RUN_GPU_LIMITS = {
    */
   maxStartupInitialDelaySeconds: 240,
   maxStartupProbeWindowSeconds: 240,
+  /** The two together: the longest a service's new instance may take to become ready. */
+  maxStartWindowSeconds: 480,
   /** https://cloud.google.com/run/docs/configuring/request-timeout: up to 60 minutes. */
   maxRequestTimeoutSeconds: 3600,
 } as const;
@@ -199,7 +201,7 @@ export const CLOUD_RUN_STARTUP_WINDOW = platformRule<StartupProbeInput>({
       periodSeconds * failureThreshold <= CLOUD_RUN_GPU_LIMITS.maxStartupProbeWindowSeconds,
       `${failureThreshold} × ${seconds(periodSeconds)} = ${seconds(failureThreshold * periodSeconds)}`,
       `Cloud Run allows a startup probe window of at most ${CLOUD_RUN_GPU_LIMITS.maxStartupProbeWindowSeconds} s; ` +
-        'lower startupTimeout (at most 8 minutes with the initial delay)',
+        'lower modelLoadTimeout (at most 8 minutes with the initial delay)',
     ),
 });
 
@@ -265,5 +267,58 @@ export const CLOUD_RUN_REQUEST_TIMEOUT = platformRule<{ seconds: number }>({
       seconds(s),
       `Cloud Run allows a request timeout of at most ${CLOUD_RUN_GPU_LIMITS.maxRequestTimeoutSeconds} s; lower ` +
         'requestTimeout',
+    ),
+});
+
+/** A service's start window (what its startup probe allows) against the cold start expected of it. */
+export interface StartWindowInput {
+  /** Initial delay + failure threshold × period, seconds. */
+  readonly startWindowSeconds: number;
+  /** The estimated cold start of a new instance (image pull, weights, load, warm-up): a ColdStart. */
+  readonly coldStart: { readonly minMinutes: number; readonly maxMinutes: number; readonly reason: string };
+  /** What to change when the estimate exceeds the window. */
+  readonly remedy: string;
+}
+
+export const CLOUD_RUN_START_WINDOW = platformRule<StartWindowInput>({
+  id: 'cloud-run.start-window',
+  platform: 'Cloud Run',
+  statement:
+    'A new instance must be ready within the startup probe initial delay (≤ 240 s) plus failureThreshold × ' +
+    'periodSeconds (≤ 240 s), at most 480 s, else Cloud Run stops it; the estimated cold start should fit in it',
+  source: 'https://cloud.google.com/run/docs/configuring/healthchecks',
+  unverified: 'the cold start is an estimate (the Hugging Face download rate is not measured)',
+  appliesTo: ['cloud-run-service'],
+  severity: 'warning',
+  synth: true,
+  preflight: true,
+  check: ({ startWindowSeconds, coldStart, remedy }) =>
+    unless(
+      coldStart.maxMinutes * 60 <= startWindowSeconds,
+      `estimated cold start (${coldStart.minMinutes}–${coldStart.maxMinutes} min: ${coldStart.reason})`,
+      `can exceed the ${startWindowSeconds} s start window, after which the platform stops the instance and ` +
+        `starts another; ${remedy}`,
+    ),
+});
+
+/** The execution environment Cloud Storage volumes need. */
+export const CLOUD_RUN_GCS_VOLUME_EXECUTION_ENVIRONMENT = 'EXECUTION_ENVIRONMENT_GEN2';
+
+export const CLOUD_RUN_GCS_VOLUME_GEN2 = platformRule<{ gcsVolumes: number; executionEnvironment?: string }>({
+  id: 'cloud-run.gcs-volume-gen2',
+  platform: 'Cloud Run',
+  statement:
+    'A Cloud Storage volume (Cloud Storage FUSE) is "only supported in the gen2 execution environment": a service ' +
+    'that mounts one sets EXECUTION_ENVIRONMENT_GEN2',
+  source: 'https://registry.terraform.io/providers/hashicorp/google/6.50.0/docs/resources/cloud_run_v2_service#gcs',
+  alsoSee: ['https://cloud.google.com/run/docs/configuring/services/cloud-storage-volume-mounts'],
+  appliesTo: ['cloud-run-service'],
+  synth: { notChecked: 'no prop controls it: the construct sets the second generation whenever it mounts a bucket' },
+  preflight: true,
+  check: ({ gcsVolumes, executionEnvironment }) =>
+    unless(
+      gcsVolumes === 0 || executionEnvironment === CLOUD_RUN_GCS_VOLUME_EXECUTION_ENVIRONMENT,
+      `${gcsVolumes} Cloud Storage volume(s) in ${executionEnvironment ?? 'the default execution environment'}`,
+      `set execution_environment = "${CLOUD_RUN_GCS_VOLUME_EXECUTION_ENVIRONMENT}"`,
     ),
 });

@@ -64,7 +64,13 @@ export interface PlatformRule<Input> {
   /** Set when the fact could not be verified against its source: what is unverified. */
   readonly unverified?: string;
   readonly appliesTo: readonly RuleTarget[];
-  /** Whether a construct refuses a violating prop at synth. */
+  /**
+   * `warning` for a rule about an estimate rather than a limit (an expected cold start against a start window): a
+   * construct warns at synth and records it in its summary, and preflight reports WARN, without refusing or failing.
+   * @default 'error'
+   */
+  readonly severity?: 'error' | 'warning';
+  /** Whether a construct refuses (or, for a warning, warns about) a violating prop at synth. */
   readonly synth: Enforcement;
   /** Whether `npm run preflight` checks the synthesized output. */
   readonly preflight: Enforcement;

@@ -1,9 +1,15 @@
 import type { GpuModel } from '../gpu-catalog';
 import { quantizationProblem, type Quantization } from '../quantization';
+import type { GpuChoice } from '../platforms';
 import { sizingProblem, type SizingInput } from '../sizing';
 import { ALL_TARGETS, platformRule } from './rule';
 
-export const VLLM_GPU_MEMORY_FIT = platformRule<SizingInput>({
+/** The sizing input, and how the construct picks its GPU (the fix names that platform's larger options). */
+export interface GpuMemoryFitInput extends SizingInput {
+  readonly gpu: GpuChoice;
+}
+
+export const VLLM_GPU_MEMORY_FIT = platformRule<GpuMemoryFitInput>({
   id: 'vllm.gpu-memory-fit',
   platform: 'vLLM',
   statement:
@@ -15,8 +21,8 @@ export const VLLM_GPU_MEMORY_FIT = platformRule<SizingInput>({
   synth: true,
   preflight: true,
   check: (input) => {
-    const problem = sizingProblem(input);
-    return problem ? [{ value: input.instance.instanceType, fix: problem }] : [];
+    const problem = sizingProblem(input, input.gpu);
+    return problem ? [{ value: input.gpu.valueOf(input.instance), fix: problem }] : [];
   },
 });
 
