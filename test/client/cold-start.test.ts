@@ -4,15 +4,13 @@
  */
 import {
   AzureMlDetectorClient,
-  COLD_START_TIMEOUT_MS,
   DetectorError,
   SageMakerDetectorClient,
   VertexDetectorClient,
-  coldStartReason,
-  coldStartTargetOfUrl,
-  resolveClientOptions,
   type WarmingUpInfo,
 } from '../../lib/client';
+import { coldStartReason } from '../../lib/client/cold-start';
+import { COLD_START_TIMEOUT_MS, coldStartTargetOfUrl, resolveClientOptions } from '../../lib/client/detector-client';
 import { WarmingUpReporter } from '../../lib/client/cli/warming-up';
 import { COLD_STARTS } from '../../lib/core/on-demand';
 import { startSageMakerRuntimeStandIn, type SageMakerStandIn } from '../stand-ins/sagemaker-runtime';

@@ -8,7 +8,7 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { loadPdf } from '../../lib/client';
+import { loadPdf } from '../../lib/client/pdf/pdf-pages';
 import { runCli } from '../../lib/client/cli/run-cli';
 import { REPO } from '../container/helpers/controller-process';
 import { makeImage, resultFor, startScriptedServer } from './helpers';

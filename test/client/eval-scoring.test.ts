@@ -7,14 +7,14 @@ import {
   evaluate,
   formatComparisonMarkdown,
   formatReportMarkdown,
-  fromNormalized,
-  iou,
   matchBoxes,
   metricsOf,
   type PageBox,
   type PredictedDocument,
   type TruthDocument,
 } from '../../lib/client';
+import { fromNormalized } from '../../lib/client/eval';
+import { iou } from '../../lib/client/pdf/field-boxes';
 
 const box = (x1: number, y1: number, x2: number, y2: number): PageBox => fromNormalized([x1, y1, x2, y2]);
 const A = box(0, 0, 100, 100);

@@ -13,17 +13,15 @@ import {
   TruthError,
   drawEvaluationOverlay,
   evaluate,
-  fromNormalized,
   loadPdfmeTruth,
   loadTruth,
   parseDetectionRecords,
   parseTruthJsonl,
-  pdfPageSizesMm,
   readDetectionRecords,
-  scorePage,
   type PredictedDocument,
   type TruthDocument,
 } from '../../lib/client';
+import { fromNormalized, pdfPageSizesMm, scorePage } from '../../lib/client/eval';
 
 const FORMS = resolve(__dirname, '../fixtures/forms');
 const tmp = () => mkdtemp(join(tmpdir(), 'eval-truth-'));

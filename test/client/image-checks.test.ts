@@ -2,16 +2,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import {
-  DetectorError,
-  MAX_PIXELS,
-  decodeBase64,
-  detectionResultProblem,
-  loadImage,
-  prepareImage,
-  requestBytes,
-  toOriginalFrame,
-} from '../../lib/client';
+import { DetectorError } from '../../lib/client';
+import { detectionResultProblem, toOriginalFrame } from '../../lib/client/detection-result';
+import { decodeBase64, loadImage } from '../../lib/client/image-input';
+import { MAX_PIXELS, requestBytes } from '../../lib/client/payload-limits';
+import { prepareImage } from '../../lib/client/prepare-image';
 import { makeImage, resultFor } from './helpers';
 
 const refusal = async (promise: Promise<unknown>): Promise<DetectorError> => {

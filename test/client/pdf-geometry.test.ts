@@ -1,21 +1,17 @@
 /** The geometry between the model's 0–1000 boxes, pdfme's millimetres and PDF user space; fields' merge and order. */
 import {
   MERGE_IOU,
-  fieldName,
-  fontSizeFor,
-  iou,
-  mergeBoxes,
   mmToNormalized,
-  normalizeRotation,
   normalizedToMm,
   normalizedToUserSpace,
-  pageFields,
-  readingOrder,
   userSpaceToNormalized,
-  widgetPlacement,
   type NormalizedBox,
   type PageGeometry,
 } from '../../lib/client';
+import { fieldName, iou, mergeBoxes, pageFields, readingOrder } from '../../lib/client/pdf/field-boxes';
+import { widgetPlacement } from '../../lib/client/pdf/fillable-pdf';
+import { normalizeRotation } from '../../lib/client/pdf/page-geometry';
+import { fontSizeFor } from '../../lib/client/pdf/pdfme-template';
 
 const MM = 25.4 / 72;
 // A visible box at (100, 200), 400 × 600 pt.

@@ -1,4 +1,5 @@
-import { SageMakerDetectorClient, DetectorError, toDetectorError } from '../../lib/client';
+import { SageMakerDetectorClient, DetectorError } from '../../lib/client';
+import { toDetectorError } from '../../lib/client/sagemaker-detector-client';
 import { startSageMakerRuntimeStandIn, type SageMakerStandIn } from '../stand-ins/sagemaker-runtime';
 import { containerError, makeImage, resultFor, startScriptedServer } from './helpers';
 

@@ -16,7 +16,7 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { loadPdf } from '../../lib/client';
+import { loadPdf } from '../../lib/client/pdf/pdf-pages';
 import { makeImage } from '../client/helpers';
 import {
   REPO,

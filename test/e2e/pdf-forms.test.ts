@@ -8,7 +8,8 @@ import { readFile, mkdtemp } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPdf, type PdfmeTemplate } from '../../lib/client';
+import { type PdfmeTemplate } from '../../lib/client';
+import { loadPdf } from '../../lib/client/pdf/pdf-pages';
 import {
   REPO,
   controlStandIn,
