@@ -4,7 +4,9 @@ import {
   CLOUD_RUN_GPU_LIMITS,
   CLOUD_RUN_GPU_REGION,
   CLOUD_RUN_GPU_RESOURCES,
+  CLOUD_RUN_IN_MEMORY_FILESYSTEM,
   CLOUD_RUN_L4_DRIVER,
+  CLOUD_RUN_PROCESS_MEMORY_GIB,
   CLOUD_RUN_PROBE_TIMEOUT,
   CLOUD_RUN_STARTUP_INITIAL_DELAY,
   CLOUD_RUN_STARTUP_WINDOW,
@@ -39,9 +41,6 @@ export const CLOUD_RUN_DEFAULTS = {
   modelLoadTimeoutSeconds: CLOUD_RUN_GPU_LIMITS.maxStartWindowSeconds,
   minModelLoadTimeoutSeconds: 60,
 } as const;
-
-/** Room for the controller, vLLM's CPU side and the image decoding next to the downloaded weights. */
-const PROCESS_MEMORY_GIB = 4;
 
 const INGRESS_VALUES: readonly CloudRunIngress[] = [
   'INGRESS_TRAFFIC_ALL',
@@ -208,23 +207,15 @@ function validateAccess(props: CloudRunGpuDetectorServiceProps, errors: Validati
 
 /**
  * Cloud Run's filesystem is in memory: a base model downloaded from Hugging Face at start-up (16-bit safetensors,
- * quantized only when loaded) must fit in the instance memory next to the processes.
+ * quantized only when loaded) must fit in the instance memory next to the processes (rule
+ * cloud-run.in-memory-filesystem).
  */
 function validateMemoryForDownload(deployment: DetectorDeployment, memoryGiB: number, errors: ValidationErrors): void {
   if (!errors.isKnown(memoryGiB) || !Number.isFinite(memoryGiB)) return;
   if (deployment.baseModel.startsWith('/') || deployment.baseModel.startsWith('.')) return;
-  const downloadGiB = huggingFaceDownloadGiB(deployment);
-  const needed = Math.ceil(downloadGiB + PROCESS_MEMORY_GIB);
-  if (memoryGiB >= needed) return;
-  const raise =
-    needed <= CLOUD_RUN_GPU_LIMITS.maxMemoryGiB
-      ? `use memoryGiB ≥ ${needed} (with cpu ${CLOUD_RUN_GPU_LIMITS.minCpuForMemory(needed)} or more), or bake `
-      : `that is more than Cloud Run's ${CLOUD_RUN_GPU_LIMITS.maxMemoryGiB} GiB: bake `;
-  errors.add(
-    'memoryGiB',
+  errors.rule('memoryGiB', CLOUD_RUN_IN_MEMORY_FILESYSTEM, {
+    downloadGiB: huggingFaceDownloadGiB(deployment),
     memoryGiB,
-    `the base model ${deployment.baseModel} is downloaded at start-up into Cloud Run's in-memory filesystem ` +
-      `(~${downloadGiB.toFixed(1)} GiB of 16-bit weights) and needs about ${needed} GiB with the processes: ` +
-      `${raise}the weights into the image and set baseModel to their directory`,
-  );
+    processGiB: CLOUD_RUN_PROCESS_MEMORY_GIB,
+  });
 }

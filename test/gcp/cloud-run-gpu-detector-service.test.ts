@@ -479,10 +479,12 @@ describe('CloudRunGpuDetectorService validation (one error per rule)', () => {
     expect(build({ cpu: 4, memoryGiB: 24 })).toThrow(/cpu: got 4; Cloud Run needs at least 6 vCPU for 24 GiB/);
   });
 
+  // Cloud Run's filesystem "is an in-memory filesystem, so writing to it uses the container instance's memory"
+  // (https://cloud.google.com/run/docs/container-contract#filesystem; rule cloud-run.in-memory-filesystem).
   test('too little memory to hold the weights downloaded from Hugging Face in the in-memory filesystem', () => {
     const hub = ModelWeights.fromHuggingFace();
     expect(build({ cpu: 4, memoryGiB: 16, weights: hub })).toThrow(
-      /memoryGiB: got 16; the base model Qwen\/Qwen3-VL-8B-Instruct is downloaded at start-up into Cloud Run's in-memory filesystem \(~16\.3 GiB .*use memoryGiB ≥ 21 \(with cpu 6 or more\)/,
+      /memoryGiB: got "16 GiB"; ~16\.3 GiB of 16-bit weights are downloaded at start into the in-memory filesystem and need about 21 GiB with the processes: use memoryGiB ≥ 21 \(with cpu 6 or more\).*\[cloud-run\.in-memory-filesystem: https:\/\/cloud\.google\.com\/run\/docs\/container-contract#filesystem\]/,
     );
     // Weights baked into the image: the minimum is enough.
     expect(build({ cpu: 4, memoryGiB: 16, baseModel: '/models/qwen3-vl-8b', weights: hub })).not.toThrow();
