@@ -89,7 +89,7 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
 
   constructor(scope: Construct, id: string, props: CloudRunGpuDetectorServiceProps) {
     super(scope, id);
-    const resolved = validateCloudRunProps(this.node.path, props);
+    const resolved = validateCloudRunProps(this.node.path, props, props.weights?.storeCreatedWith(this));
     this.deployment = resolved.deployment;
     this.scaling = resolved.scaling;
 

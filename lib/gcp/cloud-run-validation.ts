@@ -18,6 +18,7 @@ import {
   resolveDeployment,
   resolveScaling,
   ValidationErrors,
+  WEIGHTS_STORE_STAGED_BEFORE_START,
   type DetectorDeployment,
   type ImageRecord,
   type ScalingSpec,
@@ -61,7 +62,12 @@ export interface ResolvedCloudRunProps {
 }
 
 /** Checks every prop once; throws one DetectorValidationError listing each problem. */
-export function validateCloudRunProps(path: string, props: CloudRunGpuDetectorServiceProps): ResolvedCloudRunProps {
+export function validateCloudRunProps(
+  path: string,
+  props: CloudRunGpuDetectorServiceProps,
+  /** The store the weights create in the same deploy, if any (`ModelWeights.storeCreatedWith`). */
+  sameDeployStore?: string,
+): ResolvedCloudRunProps {
   const errors = new ValidationErrors(`CloudRunGpuDetectorService '${path}'`, (v) => Token.isUnresolved(v));
   errors.renamed(props, { startupTimeout: 'modelLoadTimeout' });
   validateServingProps(props, errors, { googleRegistryOnly: false, sameRegion: false, noun: 'service' });
@@ -91,7 +97,7 @@ export function validateCloudRunProps(path: string, props: CloudRunGpuDetectorSe
   validateAccess(props, errors);
 
   const deployment = resolveDeployment(cloudRunGpuInstance(cpu, memoryGiB), props, PLATFORM_LIMITS.cloudRun, errors);
-  const weights = props.weights ?? ModelWeights.fromNewStore();
+  const weights = validateWeights(path, props, errors, sameDeployStore);
   if (weights.kind === 'huggingface') validateMemoryForDownload(deployment, memoryGiB, errors);
   // Cooldowns and the target are reported by validateScaling: Cloud Run has neither.
   const scaling = resolveScaling(
@@ -101,6 +107,38 @@ export function validateCloudRunProps(path: string, props: CloudRunGpuDetectorSe
   );
   errors.throwIfAny();
   return { cpu, memoryGiB, deployment, scaling, weights, startupProbe, imageRecord };
+}
+
+/**
+ * Cloud Run starts the new revision at deploy and waits for its startup probe: the weights must be readable before
+ * (rule weights.store-staged-before-start), so there is no default and no store created with the service.
+ */
+function validateWeights(
+  path: string,
+  props: CloudRunGpuDetectorServiceProps,
+  errors: ValidationErrors,
+  sameDeployStore: string | undefined,
+): ModelWeights {
+  if (props.weights === undefined) {
+    errors.add(
+      'weights',
+      undefined,
+      'Cloud Run starts the container when it deploys a revision, so the weights must be readable before: ' +
+        'ModelWeights.fromStore(store) with a ModelWeightsStore in a stack deployed and staged first (what ' +
+        "DetectorGcpStack does), ModelWeights.fromCloudStorage('gs://…') for weights staged already, or " +
+        'ModelWeights.fromHuggingFace() (a download at every start: see rule cloud-run.start-window)',
+    );
+    return ModelWeights.fromHuggingFace();
+  }
+  if (sameDeployStore !== undefined) {
+    errors.rule('weights', WEIGHTS_STORE_STAGED_BEFORE_START, {
+      serving: `CloudRunGpuDetectorService '${path}'`,
+      store: sameDeployStore,
+      storeCreatedInSameDeploy: true,
+      startsAtDeploy: true,
+    });
+  }
+  return props.weights;
 }
 
 /** Scale to zero and its minimum agree; Cloud Run has no concurrency target and no cooldowns. Returns scaleToZero. */

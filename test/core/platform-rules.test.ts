@@ -178,7 +178,7 @@ const CASES: Record<string, { pass: unknown; fail: unknown; value: RegExp }> = {
   'weights.store-staged-before-start': {
     pass: { serving: 'service', store: 'bucket', storeCreatedInSameDeploy: true, startsAtDeploy: false },
     fail: { serving: 'service', store: 'bucket', storeCreatedInSameDeploy: true, startsAtDeploy: true },
-    value: /bucket created by the same deploy as service/,
+    value: /bucket, created by the same deploy as service/,
   },
   'vllm.gpu-memory-fit': {
     pass: {

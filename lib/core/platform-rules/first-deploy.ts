@@ -65,7 +65,7 @@ export const WEIGHTS_STORE_STAGED_BEFORE_START = platformRule<StoreOrderInput>({
   check: ({ serving, store, storeCreatedInSameDeploy, startsAtDeploy }) =>
     unless(
       !(storeCreatedInSameDeploy && startsAtDeploy),
-      `${store} created by the same deploy as ${serving}`,
+      `${store}, created by the same deploy as ${serving}`,
       'the store is empty until the weights are staged, and the platform starts the container at deploy and waits ' +
         'for it: the first deploy fails. Create the store in a stack of its own (ModelWeightsStore), deploy that ' +
         'stack, stage the weights with the commands it outputs, then deploy this one with ' +
