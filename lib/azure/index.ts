@@ -50,6 +50,7 @@ export {
 } from './container-apps-service-base';
 export { DEFAULT_CONTAINER_APPS_GPU_PROFILE } from './container-apps-validation';
 export { AZURE_LOCATION_ENV, DetectorAzureStack, type DetectorAzureStackProps } from './detector-azure-stack';
+export { DetectorAzureWeightsStack, type DetectorAzureWeightsStackProps } from './detector-azure-weights-stack';
 export {
   AzureMlDetectorEndpointBase,
   METRIC_NAMESPACES,
@@ -71,5 +72,6 @@ export {
   type ModelWeightsConfig,
   type NewAzureStoreOptions,
 } from './model-weights';
+export { ModelWeightsStore, type ModelWeightsStoreProps } from './model-weights-store';
 export type { ProbeOptions } from './probes';
 export type { AzureServingProps, IdentityReference, RegistryReference, ResourceGroupReference } from './serving-props';

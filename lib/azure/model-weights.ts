@@ -1,18 +1,21 @@
-import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
+import type { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
-import { StorageShare } from '@cdktf/provider-azurerm/lib/storage-share';
+import type { StorageShare } from '@cdktf/provider-azurerm/lib/storage-share';
+import { TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { normalizePrefix, prefixProblem, refuseProp, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
+import { refuseProp, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
 import { concat } from '../cdktf/concat';
+import {
+  checkedPrefix,
+  createWeightsStorage,
+  DEFAULT_WEIGHTS_PREFIX,
+  DEFAULT_WEIGHTS_SHARE_QUOTA_GIB,
+  storeUri,
+  type AzureWeightsTarget,
+  type ModelWeightsStore,
+} from './model-weights-store';
 
-/** The prefix of the weights in a store created by `ModelWeights.fromNewStore()`. */
-export const DEFAULT_WEIGHTS_PREFIX = 'weights';
-
-/** Quota of the Azure Files share `fromNewStore()` creates for Container Apps, GiB (the 8B weights are ~17 GB). */
-export const DEFAULT_WEIGHTS_SHARE_QUOTA_GIB = 100;
-
-/** Which store a construct reads: a file share mounted by Container Apps, or a blob path Azure ML mounts. */
-export type AzureWeightsTarget = 'azure-files' | 'azure-blob';
+export { DEFAULT_WEIGHTS_PREFIX, DEFAULT_WEIGHTS_SHARE_QUOTA_GIB, type AzureWeightsTarget };
 
 export interface ModelWeightsBindContext {
   readonly target: AzureWeightsTarget;
@@ -37,9 +40,13 @@ export interface ModelWeightsConfig {
     readonly accessKey: string;
     readonly prefix: string;
   };
-  /** Azure Blob: the storage account (for the read grant) and the model asset's path. */
+  /** Azure Blob: the container (for the read grant and the datastore) and the path of the weights in it. */
   readonly blob?: {
     readonly storageAccountId: string;
+    /** Resource id of the blob container: the datastore's target and the scope of the read grant. */
+    readonly containerResourceId: string;
+    /** The path of the weights inside the container, without slashes ('' for the root). */
+    readonly prefix: string;
     readonly uri: string;
     /** Whether the path is in the workspace storage the construct created (its identity already reads it). */
     readonly inWorkspaceStorage: boolean;
@@ -108,7 +115,7 @@ export abstract class ModelWeights {
 
   /** An existing Azure Files share (Container Apps). */
   static fromAzureFiles(options: AzureFilesWeightsOptions): ModelWeights {
-    const prefix = checkedPrefix('fromAzureFiles', options.prefix);
+    const prefix = checkedPrefix('ModelWeights.fromAzureFiles', options.prefix);
     return new StoreWeights('azure-files', () => ({
       fileShare: {
         accountName: options.storageAccountName,
@@ -116,22 +123,62 @@ export abstract class ModelWeights {
         accessKey: options.accessKey,
         prefix,
       },
-      uri: `https://${options.storageAccountName}.file.core.windows.net/${options.shareName}/${slash(prefix)}`,
+      uri: storeUri(options.storageAccountName, 'azure-files', options.shareName, prefix),
       createdHere: false,
     }));
   }
 
   /** An existing blob container path (Azure ML). */
   static fromBlobContainer(options: BlobContainerWeightsOptions): ModelWeights {
-    const prefix = checkedPrefix('fromBlobContainer', options.prefix);
+    const prefix = checkedPrefix('ModelWeights.fromBlobContainer', options.prefix);
     return new StoreWeights('azure-blob', () => {
-      const uri = `https://${options.storageAccountName}.blob.core.windows.net/${options.containerName}/${slash(prefix)}`;
+      const uri = storeUri(options.storageAccountName, 'azure-blob', options.containerName, prefix);
       return {
-        blob: { storageAccountId: options.storageAccountId, uri, inWorkspaceStorage: false },
+        blob: {
+          storageAccountId: options.storageAccountId,
+          containerResourceId: `${options.storageAccountId}/blobServices/default/containers/${options.containerName}`,
+          prefix,
+          uri,
+          inWorkspaceStorage: false,
+        },
         uri,
         createdHere: false,
       };
     });
+  }
+
+  /**
+   * The share or container of a `ModelWeightsStore`, which lives in a stack of its own: deploy that stack, stage the
+   * weights with its commands, then deploy the detector. Its `kind` must be what the detector reads ('azure-files'
+   * for Container Apps, 'azure-blob' for Azure ML).
+   */
+  static fromStore(store: ModelWeightsStore): ModelWeights {
+    return new StoreWeights(
+      store.kind,
+      () => ({
+        ...(store.kind === 'azure-files'
+          ? {
+              fileShare: {
+                accountName: store.storageAccountName,
+                shareName: store.shareOrContainerName,
+                accessKey: store.storageAccount.primaryAccessKey,
+                prefix: store.prefix,
+              },
+            }
+          : {
+              blob: {
+                storageAccountId: store.storageAccountId,
+                containerResourceId: store.containerResourceId as string,
+                prefix: store.prefix,
+                uri: store.uri,
+                inWorkspaceStorage: false,
+              },
+            }),
+        uri: store.uri,
+        createdHere: false,
+      }),
+      store,
+    );
   }
 
   /**
@@ -140,29 +187,24 @@ export abstract class ModelWeights {
    * the workspace storage account it created.
    */
   static fromNewStore(options: NewAzureStoreOptions = {}): ModelWeights {
-    const prefix = checkedPrefix('fromNewStore', options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
-    return new StoreWeights(undefined, (scope, context) => {
+    const prefix = checkedPrefix('ModelWeights.fromNewStore', options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
+    const weights = new StoreWeights(undefined, (scope, context) => {
       if (context.target === 'azure-files') {
-        const account = new StorageAccount(scope, 'WeightsStorage', {
-          name: concat(`${context.compactId.slice(0, 8)}w`, context.nameSuffix),
+        const { account, share } = createWeightsStorage(scope, 'azure-files', {
           location: context.location,
           resourceGroupName: context.resourceGroupName,
-          accountTier: 'Standard',
-          accountReplicationType: 'LRS',
-          accountKind: 'StorageV2',
-          allowNestedItemsToBePublic: false,
-          httpsTrafficOnlyEnabled: true,
-          minTlsVersion: 'TLS1_2',
-          ...(Object.keys(context.tags).length > 0 ? { tags: { ...context.tags } } : {}),
-        });
-        const share = new StorageShare(scope, 'WeightsShare', {
-          name: 'model-weights',
-          storageAccountId: account.id,
-          quota: options.shareQuotaGiB ?? DEFAULT_WEIGHTS_SHARE_QUOTA_GIB,
+          tags: context.tags,
+          accountName: concat(`${context.compactId.slice(0, 8)}w`, context.nameSuffix),
+          shareQuotaGiB: options.shareQuotaGiB,
         });
         return {
-          fileShare: { accountName: account.name, shareName: share.name, accessKey: account.primaryAccessKey, prefix },
-          uri: `https://${account.name}.file.core.windows.net/${share.name}/${slash(prefix)}`,
+          fileShare: {
+            accountName: account.name,
+            shareName: (share as StorageShare).name,
+            accessKey: account.primaryAccessKey,
+            prefix,
+          },
+          uri: storeUri(account.name, 'azure-files', (share as StorageShare).name, prefix),
           createdHere: true,
           createdStorageAccount: account,
           createdShare: share,
@@ -184,14 +226,36 @@ export abstract class ModelWeights {
         storageAccountId: storage.id,
         containerAccessType: 'private',
       });
-      const uri = `https://${storage.name}.blob.core.windows.net/${container.name}/${slash(prefix)}`;
+      const uri = storeUri(storage.name, 'azure-blob', container.name, prefix);
       return {
-        blob: { storageAccountId: storage.id, uri, inWorkspaceStorage: true },
+        blob: {
+          storageAccountId: storage.id,
+          containerResourceId: `${storage.id}/blobServices/default/containers/${container.name}`,
+          prefix,
+          uri,
+          inWorkspaceStorage: true,
+        },
         uri,
         createdHere: true,
         createdContainer: container,
       };
     });
+    weights.newStore = { ...options, prefix };
+    return weights;
+  }
+
+  /**
+   * The options of `fromNewStore()`: DetectorAzureStack reads them to create the store in a stack of its own.
+   * Undefined for every other source.
+   */
+  newStore?: NewAzureStoreOptions;
+
+  /**
+   * The store these weights create in the same deploy as `scope` (`fromNewStore()`, or a `ModelWeightsStore` in the
+   * same stack), described for a message; undefined when the store exists before (or there is none).
+   */
+  storeCreatedWith(_scope: Construct): string | undefined {
+    return undefined;
   }
 
   abstract readonly kind: 'huggingface' | 'azure-files' | 'azure-blob' | 'new-store';
@@ -215,9 +279,18 @@ class StoreWeights extends ModelWeights {
   constructor(
     private readonly store: AzureWeightsTarget | undefined,
     private readonly create: (scope: Construct, context: ModelWeightsBindContext) => StoreParts,
+    private readonly weightsStore?: ModelWeightsStore,
   ) {
     super();
     this.kind = store ?? 'new-store';
+  }
+
+  storeCreatedWith(scope: Construct): string | undefined {
+    if (this.newStore) return 'ModelWeights.fromNewStore() (a store this construct creates)';
+    if (this.weightsStore && TerraformStack.of(this.weightsStore) === TerraformStack.of(scope)) {
+      return `ModelWeightsStore '${this.weightsStore.node.path}', in the same stack`;
+    }
+    return undefined;
   }
 
   bind(scope: Construct, context: ModelWeightsBindContext): ModelWeightsConfig {
@@ -234,17 +307,16 @@ class StoreWeights extends ModelWeights {
       context.target === 'azure-files'
         ? `${WEIGHTS_LAYOUT.mountPath}${parts.fileShare?.prefix ? `/${parts.fileShare.prefix}` : ''}`
         : WEIGHTS_LAYOUT.platform;
-    return { source: { kind: 'store', store: context.target, uri, createdHere, containerPath }, ...parts };
+    return {
+      source: {
+        kind: 'store',
+        store: context.target,
+        uri,
+        createdHere,
+        containerPath,
+        ...(this.weightsStore ? { storeStack: TerraformStack.of(this.weightsStore).node.id } : {}),
+      },
+      ...parts,
+    };
   }
-}
-
-function checkedPrefix(factory: string, prefix: string | undefined): string {
-  const normalized = normalizePrefix(prefix);
-  const problem = prefixProblem(normalized);
-  if (problem) refuseProp(`ModelWeights.${factory}`, 'prefix', prefix, problem);
-  return normalized;
-}
-
-function slash(prefix: string): string {
-  return prefix ? `${prefix}/` : '';
 }
