@@ -27,6 +27,7 @@ export {
   type DeploymentMode,
   type DeploymentSummary,
 } from './deployment-summary';
+export { deployCommand, deployFlow } from './deploy-flow';
 export { Duration, type DurationLike } from './duration';
 export {
   AWS_INSTANCES,

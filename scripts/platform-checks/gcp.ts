@@ -22,6 +22,8 @@ import {
   literalNumber,
   metadata,
   notChecked,
+  storeOrderInputs,
+  terraformReferenceTo,
   values,
   vllmInputs,
   type Json,
@@ -83,6 +85,12 @@ export function vertexDeployment(
     Object.assign(
       inputs,
       vllmInputs(env, lookup.ok ? lookup.value : undefined, 'the deploy config machine spec', 'vertex-endpoint'),
+    );
+    // deployModel starts the replicas: an artifactUri on a bucket the same deploy creates is still empty.
+    inputs['weights.store-staged-before-start'] = storeOrderInputs(
+      'the deploy step',
+      terraformReferenceTo(deployConfig.artifactUri, ['google_storage_bucket']),
+      true,
     );
   }
   return deploymentOf(file, stack, 'vertex-endpoint', summary, inputs);
@@ -159,6 +167,12 @@ export function cloudRunDeployment(file: string, stack: string, service: Json): 
   const gcsVolumes = ((template.volumes as Json[] | undefined) ?? []).filter((v) => v.gcs !== undefined).length;
   const executionEnvironment =
     typeof template.execution_environment === 'string' ? template.execution_environment : undefined;
+  // Cloud Run starts the new revision at deploy: a mounted bucket the same deploy creates is still empty.
+  inputs['weights.store-staged-before-start'] = storeOrderInputs(
+    'the service',
+    terraformReferenceTo(template.volumes, ['google_storage_bucket']),
+    true,
+  );
   inputs['cloud-run.gcs-volume-gen2'] = values({
     what: `${gcsVolumes} Cloud Storage volume(s), ${executionEnvironment ?? 'default execution environment'}`,
     input: { gcsVolumes, executionEnvironment },
