@@ -34,6 +34,14 @@ export const ENV = {
   vertexPredictRoute: 'AIP_PREDICT_ROUTE',
   vertexStorageUri: 'AIP_STORAGE_URI',
   azureModelDir: 'AZUREML_MODEL_DIR',
+  /**
+   * Azure ML's managed identity endpoint and its secret, set in the container of an online deployment (read with
+   * `GET {MSI_ENDPOINT}?api-version=2017-09-01&resource=…&clientid=…` and the header `secret: {MSI_SECRET}`:
+   * azureml-examples cli/endpoints/online/model-1/onlinescoring/score_managedidentity.py; MSAL Node's
+   * ManagedIdentitySources/MachineLearning.ts).
+   */
+  azureMsiEndpoint: 'MSI_ENDPOINT',
+  azureMsiSecret: 'MSI_SECRET',
   port: 'PORT',
   /** The vLLM version in the image (the Dockerfile sets it); selects the flag set vLLM accepts. */
   vllmVersion: 'VLLM_VERSION',
@@ -53,6 +61,12 @@ export const ENV = {
    * (`https://<vault>.vault.azure.net/secrets/<name>`).
    */
   hfTokenSecret: 'HF_TOKEN_SECRET',
+  /**
+   * The client id of the user-assigned identity that reads the secret store (Azure ML: the endpoint's identity; the
+   * name azure-identity's DefaultAzureCredential reads). Unset: the platform's default identity
+   * (DEFAULT_IDENTITY_CLIENT_ID on Azure ML).
+   */
+  azureClientId: 'AZURE_CLIENT_ID',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

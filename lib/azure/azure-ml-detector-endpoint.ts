@@ -15,6 +15,7 @@ import type { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account
 import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import type { Construct } from 'constructs';
 import {
+  CONTAINER_ENV,
   containerEnvironment,
   PLATFORM_LIMITS,
   resourceName,
@@ -236,6 +237,17 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         'Storage Blob Data Reader',
       );
     }
+    // The Hugging Face token: Key Vault Secrets User on that one secret (Key Vault RBAC takes a secret as scope:
+    // https://learn.microsoft.com/azure/key-vault/general/rbac-guide), read by the container with this identity.
+    const tokenSecret = this.weights.tokenSecret;
+    if (tokenSecret && identityCreated) {
+      grant(
+        'EndpointHfTokenSecretsUser',
+        tokenSecret.resourceVersionlessId,
+        this.endpointIdentity.principalId,
+        'Key Vault Secrets User',
+      );
+    }
     this.roleAssignments = grants.byKey;
     // Every assignment takes up to 10 minutes to take effect: the workspace (which its identity's roles gate) and
     // the endpoint (whose image pull and blob reads the endpoint identity's roles gate) wait for them.
@@ -298,7 +310,16 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         image: this.image,
         endpointIdentityId: this.endpointIdentity.id,
         instanceCount: resolved.instanceCount,
-        environmentVariables: containerEnvironment(this.deployment, this.weights.source),
+        environmentVariables: {
+          ...containerEnvironment(this.deployment, this.weights.source),
+          // The secret's URL and the identity that reads it (the endpoint's user-assigned one, by client id).
+          ...(tokenSecret
+            ? {
+                [CONTAINER_ENV.hfTokenSecret]: tokenSecret.versionlessId,
+                [CONTAINER_ENV.azureClientId]: this.endpointIdentity.clientId,
+              }
+            : {}),
+        },
         tags,
         ...(modelUri ? { modelName: concat(this.endpointName, '-weights'), modelUri } : {}),
       },

@@ -68,6 +68,8 @@ export {
   type AzureFilesWeightsOptions,
   type AzureWeightsTarget,
   type BlobContainerWeightsOptions,
+  type HuggingFaceWeightsOptions,
+  type KeyVaultSecretReference,
   type ModelWeightsBindContext,
   type ModelWeightsConfig,
   type NewAzureStoreOptions,

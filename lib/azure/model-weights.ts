@@ -51,10 +51,39 @@ export interface ModelWeightsConfig {
     /** Whether the path is in the workspace storage the construct created (its identity already reads it). */
     readonly inWorkspaceStorage: boolean;
   };
+  /** The Key Vault secret holding the Hugging Face token (`fromHuggingFace({ tokenSecret })`). */
+  readonly tokenSecret?: KeyVaultSecretReference;
   /** Resources created for the store. */
   readonly createdStorageAccount?: StorageAccount;
   readonly createdShare?: StorageShare;
   readonly createdContainer?: StorageContainer;
+}
+
+/**
+ * An existing Key Vault secret (an `azurerm_key_vault_secret` resource or data source fits): where the container reads
+ * the Hugging Face token with the endpoint's identity.
+ */
+export interface KeyVaultSecretReference {
+  /** `https://<vault>.vault.azure.net/secrets/<name>`: the latest version is read at every start. */
+  readonly versionlessId: string;
+  /**
+   * Its Azure resource id, `…/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>`: the scope of the
+   * endpoint identity's Key Vault Secrets User role.
+   */
+  readonly resourceVersionlessId: string;
+}
+
+/** Options for weights downloaded from Hugging Face (Azure ML only). */
+export interface HuggingFaceWeightsOptions {
+  /**
+   * A Key Vault secret holding a Hugging Face token (for gated or private repositories). The endpoint identity gets
+   * Key Vault Secrets User on that secret alone (a role assignment scoped to the secret: Key Vault's Azure RBAC allows
+   * it, https://learn.microsoft.com/azure/key-vault/general/rbac-guide, so the vault must use Azure RBAC
+   * authorization); the container reads it at start with that identity (Azure ML's managed identity endpoint) and
+   * gives it to vLLM alone, never as a plain environment value.
+   * @default no token (the profile's model and adapter are public)
+   */
+  readonly tokenSecret?: KeyVaultSecretReference;
 }
 
 export interface NewAzureStoreOptions {
@@ -109,8 +138,8 @@ export interface BlobContainerWeightsOptions {
  */
 export abstract class ModelWeights {
   /** The container downloads the base model and adapter from Hugging Face at every start (Azure ML only). */
-  static fromHuggingFace(): ModelWeights {
-    return new HuggingFaceWeights();
+  static fromHuggingFace(options: HuggingFaceWeightsOptions = {}): ModelWeights {
+    return new HuggingFaceWeights(options);
   }
 
   /** An existing Azure Files share (Container Apps). */
@@ -266,8 +295,14 @@ export abstract class ModelWeights {
 class HuggingFaceWeights extends ModelWeights {
   readonly kind = 'huggingface' as const;
 
+  constructor(private readonly options: HuggingFaceWeightsOptions) {
+    super();
+  }
+
   bind(): ModelWeightsConfig {
-    return { source: { kind: 'huggingface' } };
+    const secret = this.options.tokenSecret;
+    if (!secret) return { source: { kind: 'huggingface' } };
+    return { source: { kind: 'huggingface', tokenSecret: secret.versionlessId }, tokenSecret: secret };
   }
 }
 

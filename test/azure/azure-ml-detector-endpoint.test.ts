@@ -695,6 +695,49 @@ describe('grantInvoke and metrics', () => {
 });
 
 describe('AzureMlDetectorEndpoint weights', () => {
+  // Key Vault's Azure RBAC takes a single secret as the scope of a role assignment
+  // (https://learn.microsoft.com/azure/key-vault/general/rbac-guide); Azure ML gives the container MSI_ENDPOINT and
+  // MSI_SECRET, and a user-assigned identity is named by its client id (azureml-examples
+  // cli/endpoints/online/model-1/onlinescoring/score_managedidentity.py).
+  test('a Hugging Face token in Key Vault: Key Vault Secrets User on that secret alone, its URL and the identity in the environment', () => {
+    const vault = `${RG_ID}/providers/Microsoft.KeyVault/vaults/forms-kv`;
+    const { parsed, endpoint } = synthEndpoint({
+      ...MINIMAL_PROPS,
+      weights: ModelWeights.fromHuggingFace({
+        tokenSecret: {
+          versionlessId: 'https://forms-kv.vault.azure.net/secrets/hf-token',
+          resourceVersionlessId: `${vault}/secrets/hf-token`,
+        },
+      }),
+    });
+    const grant = endpoint.roleAssignments.EndpointHfTokenSecretsUser;
+    expect(grant).toBeDefined();
+    const assignment = Object.values(resourcesOf(parsed, 'azurerm_role_assignment')).find(
+      (a) => a.role_definition_name === 'Key Vault Secrets User',
+    );
+    expect(assignment).toMatchObject({
+      scope: `${vault}/secrets/hf-token`,
+      principal_id: expect.stringMatching(
+        /azurerm_user_assigned_identity\.Detector_EndpointIdentity_\w+\.principal_id/,
+      ),
+    });
+    // The endpoint waits for it to take effect, with the other assignments.
+    expect(onlyResource(parsed, 'time_sleep').depends_on).toContainEqual(
+      expect.stringMatching(/^azurerm_role_assignment\.Detector_EndpointHfTokenSecretsUser_/),
+    );
+    const values = String(templateDeployment(parsed, 'deployment').parameters_content);
+    expect(values).toContain('"HF_TOKEN_SECRET" = "https://forms-kv.vault.azure.net/secrets/hf-token"');
+    expect(values).toMatch(
+      /"AZURE_CLIENT_ID" = azurerm_user_assigned_identity\.Detector_EndpointIdentity_\w+\.client_id/,
+    );
+    // Never the token itself: only where it is.
+    expect(values).not.toMatch(/"HF_TOKEN" =/);
+    expect(endpoint.summary.weights).toEqual({
+      source: 'huggingface',
+      description: 'Hugging Face, downloaded at every start (token from the secret store)',
+    });
+  });
+
   test('by default from Hugging Face: no model asset, no model in the deployment, no store variables', () => {
     const { parsed, endpoint } = synthEndpoint();
     const template = armTemplate(parsed);
