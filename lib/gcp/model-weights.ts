@@ -41,6 +41,11 @@ export interface ModelWeightsConfig {
   readonly grants: ITerraformDependable[];
   /** The Secret Manager secret holding the Hugging Face token: its id (`projects/<p>/secrets/<s>` or `<s>`). */
   readonly tokenSecret?: string;
+  /**
+   * For a `ModelWeightsStore` (its bucket made by the same deployer): the object whose presence says the weights are
+   * staged, `<prefix>/config.json`, which the detector checks at plan time.
+   */
+  readonly stagedMarker?: { readonly bucket: string; readonly object: string };
 }
 
 export interface NewCloudStorageStoreOptions {
@@ -248,6 +253,7 @@ class CloudStorageWeights extends ModelWeights {
       prefix,
       createdBucket,
       grants,
+      ...(this.store ? { stagedMarker: { bucket, object: prefix ? `${prefix}/config.json` : 'config.json' } } : {}),
     };
   }
 }

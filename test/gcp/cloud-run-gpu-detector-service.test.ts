@@ -684,6 +684,20 @@ describe('CloudRunGpuDetectorService weights', () => {
       expect.arrayContaining([expect.stringMatching(/^google_storage_bucket_iam_member\./)]),
     );
     expect(service.weights.source).toMatchObject({ createdHere: false, storeStack: 'weights' });
+    // The plan stops while the store's config.json is missing: a Terraform precondition on the service over a
+    // plan-time list of that one object, whose message carries the staging commands.
+    const [objects] = Object.values(parsed.data.google_storage_bucket_objects) as Tf[];
+    expect(objects).toEqual({ bucket: readers[0].bucket, match_glob: 'weights/config.json' });
+    expect(run.lifecycle.precondition).toEqual([
+      {
+        condition: expect.stringMatching(
+          /^\$\{\(length\(data\.google_storage_bucket_objects\.\w+\.bucket_objects\) >= 1\)\}$/,
+        ),
+        error_message: expect.stringMatching(
+          /^The weights are not staged: gs:\/\/\$\{data\.terraform_remote_state\..*\}\/weights\/config\.json does not exist.*hf download Qwen\/Qwen3-VL-8B-Instruct .* && gcloud storage rsync --recursive form-detector-weights gs:\/\/\$\{/,
+        ),
+      },
+    ]);
     expect(service.summary.weights?.storeCreatedBy).toEqual({ stack: 'weights' });
   });
 
@@ -700,6 +714,8 @@ describe('CloudRunGpuDetectorService weights', () => {
       }),
     });
     expect(run.template.volumes).toEqual([{ name: 'model-weights', gcs: { bucket: 'team-models', read_only: true } }]);
+    // A bucket of the team's may not be listable by whoever deploys: no plan-time check there.
+    expect(run.lifecycle).toBeUndefined();
     expect(run.template.containers[0].env).toContainEqual({
       name: 'MODEL_WEIGHTS_DIR',
       value: '/mnt/model-weights/qwen3-vl-8b',
