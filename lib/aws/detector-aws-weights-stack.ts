@@ -18,6 +18,7 @@ export interface DetectorAwsWeightsStackProps extends StackProps {
  * it outputs, then `cdk deploy <the endpoint's stack>`. DetectorAwsStack creates one when its weights are a new store.
  */
 export class DetectorAwsWeightsStack extends Stack {
+  /** The store: read it with `ModelWeights.fromStore(store)`. */
   readonly store: ModelWeightsStore;
 
   constructor(scope: Construct, id: string, props: DetectorAwsWeightsStackProps = {}) {

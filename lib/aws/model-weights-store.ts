@@ -36,6 +36,7 @@ export interface ModelWeightsStoreProps {
  * weights there (rule weights.store-staged-before-start). The staged weights outlive the endpoint's stack.
  */
 export class ModelWeightsStore extends Construct {
+  /** The bucket (escape hatch). */
   readonly bucket: Bucket;
   /** The prefix of the weights in the bucket, without slashes. */
   readonly prefix: string;

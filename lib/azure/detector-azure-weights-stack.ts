@@ -22,7 +22,9 @@ export interface DetectorAzureWeightsStackProps extends ModelWeightsStoreProps {
  * weights are a new store.
  */
 export class DetectorAzureWeightsStack extends TerraformStack {
+  /** The azurerm provider of the store's subscription. */
   readonly provider: AzurermProvider;
+  /** The store: read it with `ModelWeights.fromStore(store)`. */
   readonly store: ModelWeightsStore;
 
   constructor(scope: Construct, id: string, props: DetectorAzureWeightsStackProps) {

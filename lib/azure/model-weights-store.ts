@@ -63,7 +63,9 @@ export interface ModelWeightsStoreProps {
  * account key.
  */
 export class ModelWeightsStore extends Construct {
+  /** What reads it: a file share ('azure-files') or a blob container ('azure-blob'). */
   readonly kind: AzureWeightsTarget;
+  /** The storage account (escape hatch). */
   readonly storageAccount: StorageAccount;
   /** The file share ('azure-files'). */
   readonly share?: StorageShare;
@@ -71,7 +73,9 @@ export class ModelWeightsStore extends Construct {
   readonly container?: StorageContainer;
   /** The resource group created for it, when none was given. */
   readonly createdResourceGroup?: ResourceGroup;
+  /** The resource group of the storage account. */
   readonly resourceGroupName: string;
+  /** The storage account's name (staging commands) and resource id (the datastore and the read grant). */
   readonly storageAccountName: string;
   readonly storageAccountId: string;
   /** Name of the share or container. */

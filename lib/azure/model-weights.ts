@@ -206,7 +206,7 @@ export abstract class ModelWeights {
         uri: store.uri,
         createdHere: false,
       }),
-      store,
+      { store },
     );
   }
 
@@ -217,75 +217,75 @@ export abstract class ModelWeights {
    */
   static fromNewStore(options: NewAzureStoreOptions = {}): ModelWeights {
     const prefix = checkedPrefix('ModelWeights.fromNewStore', options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
-    const weights = new StoreWeights(undefined, (scope, context) => {
-      if (context.target === 'azure-files') {
-        const { account, share } = createWeightsStorage(scope, 'azure-files', {
-          location: context.location,
-          resourceGroupName: context.resourceGroupName,
-          tags: context.tags,
-          accountName: concat(`${context.compactId.slice(0, 8)}w`, context.nameSuffix),
-          shareQuotaGiB: options.shareQuotaGiB,
-        });
-        return {
-          fileShare: {
-            accountName: account.name,
-            shareName: (share as StorageShare).name,
-            accessKey: account.primaryAccessKey,
-            prefix,
-          },
-          uri: storeUri(account.name, 'azure-files', (share as StorageShare).name, prefix),
-          createdHere: true,
-          createdStorageAccount: account,
-          createdShare: share,
-        };
-      }
-      const storage = context.workspaceStorage;
-      if (!storage) {
-        refuseProp(
-          `${scope.constructor.name} '${scope.node.path}'`,
-          'weights',
-          'ModelWeights.fromNewStore()',
-          'it puts a blob container in the workspace storage this construct creates; with an existing workspace, ' +
-            'stage the weights in a container of your own and pass ModelWeights.fromBlobContainer({ ' +
-            'storageAccountId, storageAccountName, containerName, prefix })',
-        );
-      }
-      const container = new StorageContainer(scope, 'WeightsContainer', {
-        name: 'model-weights',
-        storageAccountId: storage.id,
-        containerAccessType: 'private',
-      });
-      const uri = storeUri(storage.name, 'azure-blob', container.name, prefix);
-      return {
-        blob: {
+    return new StoreWeights(
+      undefined,
+      (scope, context) => {
+        if (context.target === 'azure-files') {
+          const { account, share } = createWeightsStorage(scope, 'azure-files', {
+            location: context.location,
+            resourceGroupName: context.resourceGroupName,
+            tags: context.tags,
+            accountName: concat(`${context.compactId.slice(0, 8)}w`, context.nameSuffix),
+            shareQuotaGiB: options.shareQuotaGiB,
+          });
+          return {
+            fileShare: {
+              accountName: account.name,
+              shareName: (share as StorageShare).name,
+              accessKey: account.primaryAccessKey,
+              prefix,
+            },
+            uri: storeUri(account.name, 'azure-files', (share as StorageShare).name, prefix),
+            createdHere: true,
+            createdStorageAccount: account,
+            createdShare: share,
+          };
+        }
+        const storage = context.workspaceStorage;
+        if (!storage) {
+          refuseProp(
+            `${scope.constructor.name} '${scope.node.path}'`,
+            'weights',
+            'ModelWeights.fromNewStore()',
+            'it puts a blob container in the workspace storage this construct creates; with an existing workspace, ' +
+              'stage the weights in a container of your own and pass ModelWeights.fromBlobContainer({ ' +
+              'storageAccountId, storageAccountName, containerName, prefix })',
+          );
+        }
+        const container = new StorageContainer(scope, 'WeightsContainer', {
+          name: 'model-weights',
           storageAccountId: storage.id,
-          containerResourceId: `${storage.id}/blobServices/default/containers/${container.name}`,
-          prefix,
+          containerAccessType: 'private',
+        });
+        const uri = storeUri(storage.name, 'azure-blob', container.name, prefix);
+        return {
+          blob: {
+            storageAccountId: storage.id,
+            containerResourceId: `${storage.id}/blobServices/default/containers/${container.name}`,
+            prefix,
+            uri,
+            inWorkspaceStorage: true,
+          },
           uri,
-          inWorkspaceStorage: true,
-        },
-        uri,
-        createdHere: true,
-        createdContainer: container,
-      };
-    });
-    weights.newStore = { ...options, prefix };
-    return weights;
+          createdHere: true,
+          createdContainer: container,
+        };
+      },
+      { newStore: { ...options, prefix } },
+    );
   }
 
   /**
    * The options of `fromNewStore()`: DetectorAzureStack reads them to create the store in a stack of its own.
    * Undefined for every other source.
    */
-  newStore?: NewAzureStoreOptions;
+  abstract readonly newStore?: NewAzureStoreOptions;
 
   /**
    * The store these weights create in the same deploy as `scope` (`fromNewStore()`, or a `ModelWeightsStore` in the
    * same stack), described for a message; undefined when the store exists before (or there is none).
    */
-  storeCreatedWith(_scope: Construct): string | undefined {
-    return undefined;
-  }
+  abstract storeCreatedWith(scope: Construct): string | undefined;
 
   abstract readonly kind: 'huggingface' | 'azure-files' | 'azure-blob' | 'new-store';
 
@@ -294,6 +294,11 @@ export abstract class ModelWeights {
 
 class HuggingFaceWeights extends ModelWeights {
   readonly kind = 'huggingface' as const;
+  readonly newStore = undefined;
+
+  storeCreatedWith(): undefined {
+    return undefined;
+  }
 
   constructor(private readonly options: HuggingFaceWeightsOptions) {
     super();
@@ -314,11 +319,16 @@ class StoreWeights extends ModelWeights {
   constructor(
     private readonly store: AzureWeightsTarget | undefined,
     private readonly create: (scope: Construct, context: ModelWeightsBindContext) => StoreParts,
-    private readonly weightsStore?: ModelWeightsStore,
+    origin: { readonly newStore?: NewAzureStoreOptions; readonly store?: ModelWeightsStore } = {},
   ) {
     super();
     this.kind = store ?? 'new-store';
+    this.newStore = origin.newStore;
+    this.weightsStore = origin.store;
   }
+
+  readonly newStore?: NewAzureStoreOptions;
+  private readonly weightsStore?: ModelWeightsStore;
 
   storeCreatedWith(scope: Construct): string | undefined {
     if (this.newStore) return 'ModelWeights.fromNewStore() (a store this construct creates)';

@@ -138,11 +138,7 @@ export {
   type StartupProbeInput,
   type StartWindowInput,
 } from './platform-rules/gcp';
-export {
-  STARTS_AT_DEPLOY,
-  WEIGHTS_STORE_STAGED_BEFORE_START,
-  type StoreOrderInput,
-} from './platform-rules/first-deploy';
+export { WEIGHTS_STORE_STAGED_BEFORE_START, type StoreOrderInput } from './platform-rules/first-deploy';
 export { PLATFORM_RULES, platformRuleById, ruleSources } from './platform-rules';
 export {
   ALL_TARGETS,

@@ -12,7 +12,9 @@ import { ModelWeightsStore, type ModelWeightsStoreProps } from './model-weights'
  * at deploy: rule weights.store-staged-before-start). DetectorGcpStack creates one when its weights are a new store.
  */
 export class DetectorGcpWeightsStack extends TerraformStack {
+  /** The google provider of the store's project and region. */
   readonly provider: GoogleProvider;
+  /** The store: read it with `ModelWeights.fromStore(store)`. */
   readonly store: ModelWeightsStore;
 
   constructor(scope: Construct, id: string, props: ModelWeightsStoreProps) {

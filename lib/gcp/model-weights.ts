@@ -121,16 +121,18 @@ export abstract class ModelWeights {
     const prefix = normalizePrefix(options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
     const problem = prefixProblem(prefix);
     if (problem) refuseProp('ModelWeights.fromNewStore', 'prefix', options.prefix, problem);
-    const weights = new CloudStorageWeights((scope, context) => {
-      const createdBucket = createWeightsBucket(scope, 'WeightsBucket', {
-        ...context,
-        ...options,
-        nameBase: `${context.project}-${scope.node.path}-weights`,
-      });
-      return { bucket: createdBucket.name, createdBucket };
-    }, prefix);
-    weights.newStore = { ...options, prefix };
-    return weights;
+    return new CloudStorageWeights(
+      (scope, context) => {
+        const createdBucket = createWeightsBucket(scope, 'WeightsBucket', {
+          ...context,
+          ...options,
+          nameBase: `${context.project}-${scope.node.path}-weights`,
+        });
+        return { bucket: createdBucket.name, createdBucket };
+      },
+      prefix,
+      { newStore: { ...options, prefix } },
+    );
   }
 
   /**
@@ -138,22 +140,22 @@ export abstract class ModelWeights {
    * with its commands, then deploy the detector. Read by the serving account alone (a grant made with the detector).
    */
   static fromStore(store: ModelWeightsStore): ModelWeights {
-    return new CloudStorageWeights(() => ({ bucket: store.bucketName, createdBucket: undefined }), store.prefix, store);
+    return new CloudStorageWeights(() => ({ bucket: store.bucketName, createdBucket: undefined }), store.prefix, {
+      store,
+    });
   }
 
   /**
    * The options of `fromNewStore()`: the ready-made stack reads them to create the store in a stack of its own.
    * Undefined for every other source.
    */
-  newStore?: NewCloudStorageStoreOptions;
+  abstract readonly newStore?: NewCloudStorageStoreOptions;
 
   /**
    * The store these weights create in the same deploy as `scope` (`fromNewStore()`, or a `ModelWeightsStore` in the
    * same stack), described for a message; undefined when the store exists before (or there is none).
    */
-  storeCreatedWith(_scope: Construct): string | undefined {
-    return undefined;
-  }
+  abstract storeCreatedWith(scope: Construct): string | undefined;
 
   abstract readonly kind: 'huggingface' | 'gcs';
 
@@ -163,6 +165,11 @@ export abstract class ModelWeights {
 
 class HuggingFaceWeights extends ModelWeights {
   readonly kind = 'huggingface' as const;
+  readonly newStore = undefined;
+
+  storeCreatedWith(): undefined {
+    return undefined;
+  }
 
   constructor(private readonly options: HuggingFaceWeightsOptions) {
     super();
@@ -195,10 +202,15 @@ class CloudStorageWeights extends ModelWeights {
       context: ModelWeightsBindContext,
     ) => { bucket: string; createdBucket: StorageBucket | undefined },
     private readonly prefix: string,
-    private readonly store?: ModelWeightsStore,
+    origin: { readonly newStore?: NewCloudStorageStoreOptions; readonly store?: ModelWeightsStore } = {},
   ) {
     super();
+    this.newStore = origin.newStore;
+    this.store = origin.store;
   }
+
+  readonly newStore?: NewCloudStorageStoreOptions;
+  private readonly store?: ModelWeightsStore;
 
   storeCreatedWith(scope: Construct): string | undefined {
     if (this.newStore) return 'ModelWeights.fromNewStore() (a bucket this construct creates)';

@@ -1,28 +1,11 @@
-import { platformRule, unless, type RuleTarget } from './rule';
+import { platformRule, unless } from './rule';
 
 /**
  * The first deploy with a weights store: a store created by a deploy is empty until someone stages the weights, so a
  * platform that starts the container during that same deploy, and waits for it to be ready, fails the deploy.
  */
 
-/** What each platform does with the container when it deploys. */
-export const STARTS_AT_DEPLOY: Readonly<Record<RuleTarget, string>> = {
-  'sagemaker-endpoint':
-    'SageMaker starts the production variant and fails the endpoint when the container does not pass its health ' +
-    'check within ContainerStartupHealthCheckTimeoutInSeconds',
-  'sagemaker-inference-component':
-    'SageMaker starts CopyCount copies when it creates the inference component and fails it when a copy does not ' +
-    'pass its health check',
-  'vertex-endpoint': 'Vertex AI deployModel starts the replicas and waits for them to deploy (up to deploymentTimeout)',
-  'cloud-run-service':
-    'Cloud Run starts the new revision and checks its health (RevisionReason HEALTH_CHECK_CONTAINER_ERROR; the check ' +
-    'is skipped only for a manually scaled service with 0 instances): a revision that never passes its startup ' +
-    'probe is "not ready and cannot serve traffic"',
-  'azure-ml-endpoint':
-    "Azure ML starts the deployment's instances and fails the deployment when the readiness probe never passes",
-  'container-apps-service': 'Container Apps starts the minimum replicas of the new revision',
-};
-
+/** What rule weights.store-staged-before-start checks of one deployment. */
 export interface StoreOrderInput {
   /** The deployment, for the message (e.g. `google_cloud_run_v2_service.x`). */
   readonly serving: string;
@@ -34,6 +17,7 @@ export interface StoreOrderInput {
   readonly startsAtDeploy: boolean;
 }
 
+/** A deployment that starts the container at deploy reads no store created by that deploy. */
 export const WEIGHTS_STORE_STAGED_BEFORE_START = platformRule<StoreOrderInput>({
   id: 'weights.store-staged-before-start',
   platform: 'Model weights',

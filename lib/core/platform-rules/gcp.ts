@@ -336,6 +336,7 @@ export interface InMemoryDownloadInput {
   readonly processGiB: number;
 }
 
+/** Weights downloaded at start fit the instance memory next to the processes (the filesystem is in memory). */
 export const CLOUD_RUN_IN_MEMORY_FILESYSTEM = platformRule<InMemoryDownloadInput>({
   id: 'cloud-run.in-memory-filesystem',
   platform: 'Cloud Run',
