@@ -107,7 +107,10 @@ export abstract class ModelWeights {
 
   /**
    * A new S3 bucket for the weights, created by the construct that takes them (construct id `WeightsBucket`): no
-   * public access, encrypted, TLS only, retained on destroy. Stage the weights with the commands the stack outputs.
+   * public access, encrypted, TLS only, retained on destroy. Only the on-demand endpoint takes it (its inference
+   * component starts with no copy, so the weights may be staged after the deploy); the always-on endpoint starts its
+   * container at deploy and refuses it (rule weights.store-staged-before-start): use a `ModelWeightsStore` in a stack
+   * of its own and `fromStore(store)`, which is what DetectorAwsStack does with this option.
    */
   static fromNewStore(options: NewS3StoreOptions = {}): ModelWeights {
     const prefix = checkedStorePrefix('ModelWeights.fromNewStore', options.prefix);

@@ -212,8 +212,10 @@ export abstract class ModelWeights {
 
   /**
    * A store created by the construct that takes the weights: for Container Apps a storage account (HTTPS only, TLS
-   * 1.2, no public blob access, shared-key access for the mount) with a file share; for Azure ML a blob container in
-   * the workspace storage account it created.
+   * 1.2, no public blob access, shared-key access for the mount) with a file share, taken at 0 replicas (nothing starts
+   * at deploy); Azure ML starts the deployment at deploy and refuses it, as does Container Apps with warm replicas
+   * (rule weights.store-staged-before-start). DetectorAzureStack reads these options and creates the store as a
+   * `ModelWeightsStore` in a stack of its own (`<id>-weights`), deployed and staged first.
    */
   static fromNewStore(options: NewAzureStoreOptions = {}): ModelWeights {
     const prefix = checkedPrefix('ModelWeights.fromNewStore', options.prefix ?? DEFAULT_WEIGHTS_PREFIX);

@@ -114,8 +114,10 @@ export abstract class ModelWeights {
   }
 
   /**
-   * A new bucket for the weights (construct id `WeightsBucket`): uniform bucket-level access, public access
-   * prevention enforced, Google-managed encryption, in the service's region; read by the serving account alone.
+   * A new bucket for the weights. Both GCP platforms start the container at deploy, so neither construct takes it
+   * (rule weights.store-staged-before-start: they refuse it at synth, naming the fix); DetectorGcpStack reads these
+   * options and creates the bucket as a `ModelWeightsStore` in a stack of its own (`<id>-weights`), deployed and
+   * staged first. In your own app, do the same: `new ModelWeightsStore(weightsStack, …)` and `fromStore(store)`.
    */
   static fromNewStore(options: NewCloudStorageStoreOptions = {}): ModelWeights {
     const prefix = normalizePrefix(options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
