@@ -118,10 +118,12 @@ console.log(`\nSynthesized (${mode}; deploy with \`cdk deploy\` / \`cdktf deploy
 // The stacks that hold only a weights store, by name, with the detector stack that reads each.
 const storeStacks = new Map(
   stacks.flatMap((stack) =>
-    stack.summaries.flatMap((s) => {
-      const by = s.weights?.storeCreatedBy;
-      return typeof by === 'object' ? [[by.stack, stackName(stack.file)] as const] : [];
-    }),
+    stack.summaries
+      .filter((s) => clouds.includes(s.cloud))
+      .flatMap((s) => {
+        const by = s.weights?.storeCreatedBy;
+        return typeof by === 'object' ? [[by.stack, stackName(stack.file)] as const] : [];
+      }),
   ),
 );
 for (const stack of stacks) {
@@ -130,7 +132,7 @@ for (const stack of stacks) {
   const readBy = storeStacks.get(stackName(stack.file));
   if (summaries.length === 0 && readBy !== undefined) {
     console.log(`\n${relative(root, stack.file)}`);
-    console.log(`  the weights store of ${readBy}: deploy it and stage the weights before ${readBy} (order below)`);
+    console.log(`  the weights store of ${readBy}: deploy it and stage the weights before ${readBy} (order above)`);
     continue;
   }
   if (summaries.length === 0 && stacks.some((s) => s.summaries.length > 0) && clouds.length < 3) continue;

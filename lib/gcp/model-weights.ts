@@ -294,8 +294,8 @@ export interface ModelWeightsStoreProps {
    */
   readonly forceDestroy?: boolean;
   /**
-   * Labels on the bucket.
-   * @default { 'managed-by': 'form-detector-stacks' }
+   * Labels on the bucket, besides `managed-by: form-detector-stacks`.
+   * @default none
    */
   readonly labels?: Record<string, string>;
 }
@@ -325,7 +325,7 @@ export class ModelWeightsStore extends Construct {
       nameBase: `${props.project}-${this.node.path}`,
       project: props.project,
       region: props.region,
-      labels: props.labels ?? { 'managed-by': 'form-detector-stacks' },
+      labels: { 'managed-by': 'form-detector-stacks', ...props.labels },
       bucketName: props.bucketName,
       forceDestroy: props.forceDestroy,
     });
