@@ -11,7 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultAccessTokenProvider, VertexApi } from '../lib/gcp/vertex-api';
-import { parseVertexDeployConfig, VERTEX_DEPLOY_CONFIG_ENV } from '../lib/gcp/vertex-deploy-config';
+import {
+  parseVertexDeployConfig,
+  STORAGE_API_BASE_URL_ENV,
+  VERTEX_DEPLOY_CONFIG_ENV,
+} from '../lib/gcp/vertex-deploy-config';
 import { VertexDeployer } from '../lib/gcp/vertex-deployer';
 
 const USAGE = `usage: vertex-deploy <deploy|undeploy> [--config <json> | --config-file <path>]
@@ -68,6 +72,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       region: config.region,
       accessToken: defaultAccessTokenProvider(env),
       baseUrl: env.FORM_DETECTOR_VERTEX_API_BASE_URL?.trim() || undefined,
+      storageBaseUrl: env[STORAGE_API_BASE_URL_ENV]?.trim() || undefined,
       pollInitialMs: positiveNumber(env.FORM_DETECTOR_VERTEX_POLL_MS),
       pollMaxMs: positiveNumber(env.FORM_DETECTOR_VERTEX_POLL_MS),
       log: io.out,

@@ -7,10 +7,11 @@
  * always-on with on-demand as each would really be configured (SYNTH_COMPARE=0 skips it).
  */
 import { spawnSync } from 'node:child_process';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   DEPLOYMENT_MODE_ENV,
   DEPLOYMENT_MODES,
+  deployFlow,
   formatCostComparison,
   formatProblem,
   formatSummaries,
@@ -97,12 +98,48 @@ if (compare) writeSynthStamp(root, { fingerprint, clouds });
 const inScope = (list: SynthesizedStack[]) =>
   list.flatMap((s) => s.summaries).filter((summary) => clouds.includes(summary.cloud));
 
+/** The stack a synthesized file belongs to: `<stack>.template.json` (CDK) or `stacks/<stack>/cdk.tf.json` (CDKTF). */
+const stackName = (file: string): string =>
+  file.endsWith('.template.json') ? basename(file).replace(/\.template\.json$/, '') : basename(dirname(file));
+
+/** The first-deploy order of every deployment of these stacks that reads a store, as printable lines. */
+function deployOrders(list: SynthesizedStack[], indent: string): string[] {
+  return list.flatMap((stack) =>
+    stack.summaries
+      .filter((s) => clouds.includes(s.cloud))
+      .flatMap((summary) => {
+        const flow = deployFlow(summary, stackName(stack.file));
+        return flow ? [`${indent}${summary.service} (${summary.mode}):`, ...flow.map((l) => `${indent}  ${l}`)] : [];
+      }),
+  );
+}
+
 console.log(`\nSynthesized (${mode}; deploy with \`cdk deploy\` / \`cdktf deploy\`):`);
+// The stacks that hold only a weights store, by name, with the detector stack that reads each.
+const storeStacks = new Map(
+  stacks.flatMap((stack) =>
+    stack.summaries
+      .filter((s) => clouds.includes(s.cloud))
+      .flatMap((s) => {
+        const by = s.weights?.storeCreatedBy;
+        return typeof by === 'object' ? [[by.stack, stackName(stack.file)] as const] : [];
+      }),
+  ),
+);
 for (const stack of stacks) {
   const summaries = stack.summaries.filter((s) => clouds.includes(s.cloud));
   if (summaries.length === 0 && stack.summaries.length > 0) continue;
+  const readBy = storeStacks.get(stackName(stack.file));
+  if (summaries.length === 0 && readBy !== undefined) {
+    console.log(`\n${relative(root, stack.file)}`);
+    console.log(`  the weights store of ${readBy}: deploy it and stage the weights before ${readBy} (order above)`);
+    continue;
+  }
+  if (summaries.length === 0 && stacks.some((s) => s.summaries.length > 0) && clouds.length < 3) continue;
   console.log(`\n${relative(root, stack.file)}`);
   console.log(formatSummaries(summaries, busyHoursPerDay));
+  const order = deployOrders([stack], '    ');
+  if (order.length > 0) console.log(['    first deploy, in this order:', ...order.slice(1)].join('\n'));
 }
 const missing = clouds.filter((c) => !inScope(stacks).some((d) => d.cloud === c));
 if (missing.length > 0) {
@@ -112,6 +149,11 @@ if (missing.length > 0) {
 if (compare) {
   console.log(`\nCost per cloud and mode (${other} synthesized into ${COMPARE_DIR}/${other}/ for the comparison):\n`);
   console.log(formatCostComparison([...inScope(stacks), ...inScope(otherStacks)], busyHoursPerDay));
+  const otherOrders = deployOrders(otherStacks, '  ');
+  if (otherOrders.length > 0) {
+    console.log(`\nFirst deploy of the ${other} deployments that read a weights store, in this order:\n`);
+    console.log(otherOrders.join('\n'));
+  }
 }
 console.log(
   `\nCosts are list-price estimates (see lib/core/gpu-catalog.ts and on-demand.ts for sources and dates); ` +

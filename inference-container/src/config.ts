@@ -27,6 +27,10 @@ export const CONTROLLER_ENV = {
   weightsRecheckMs: 'WEIGHTS_RECHECK_MS',
   /** Overrides https://secretmanager.googleapis.com (tests point it at a local stand-in). */
   secretManagerApiBaseUrl: 'SECRET_MANAGER_API_BASE_URL',
+  /** Overrides the Key Vault origin of HF_TOKEN_SECRET (tests point it at a local stand-in). */
+  keyVaultBaseUrl: 'KEY_VAULT_BASE_URL',
+  /** Azure ML sets it for a system-assigned identity (MSAL Node ManagedIdentitySources/MachineLearning.ts). */
+  defaultIdentityClientId: 'DEFAULT_IDENTITY_CLIENT_ID',
   minUptimeMs: 'SUPERVISOR_MIN_UPTIME_MS',
   maxRestarts: 'SUPERVISOR_MAX_RESTARTS',
   restartWindowMs: 'SUPERVISOR_RESTART_WINDOW_MS',
@@ -96,6 +100,13 @@ export interface Config {
   hfTokenSecret?: string;
   weightsRecheckMs: number;
   secretManagerApiBaseUrl: string;
+  /** Azure ML's managed identity endpoint and secret (MSI_ENDPOINT, MSI_SECRET), when the platform sets them. */
+  msiEndpoint?: string;
+  msiSecret?: string;
+  /** The identity's client id: AZURE_CLIENT_ID, else DEFAULT_IDENTITY_CLIENT_ID. */
+  identityClientId?: string;
+  /** KEY_VAULT_BASE_URL (tests), else the secret URL's own origin. */
+  keyVaultBaseUrl?: string;
   vllmInternalPort?: number;
   supervisor: SupervisorSettings;
   drainTimeoutMs: number;
@@ -203,6 +214,11 @@ const envSchema = z.object({
       },
     )
     .optional(),
+  [ENV.azureMsiEndpoint]: z.url({ error: 'expected a URL (Azure ML sets it)' }).optional(),
+  [ENV.azureMsiSecret]: z.string().trim().min(1).optional(),
+  [ENV.azureClientId]: z.string().trim().min(1).optional(),
+  [CONTROLLER_ENV.defaultIdentityClientId]: z.string().trim().min(1).optional(),
+  [CONTROLLER_ENV.keyVaultBaseUrl]: z.url({ error: 'expected a URL' }).optional(),
   [ENV.vllmVersion]: z
     .string()
     .trim()
@@ -334,6 +350,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     secretManagerApiBaseUrl: (
       e[CONTROLLER_ENV.secretManagerApiBaseUrl] ?? 'https://secretmanager.googleapis.com'
     ).replace(/\/+$/, ''),
+    msiEndpoint: e[ENV.azureMsiEndpoint],
+    msiSecret: e[ENV.azureMsiSecret],
+    identityClientId: e[ENV.azureClientId] ?? e[CONTROLLER_ENV.defaultIdentityClientId],
+    keyVaultBaseUrl: e[CONTROLLER_ENV.keyVaultBaseUrl]?.replace(/\/+$/, ''),
     vllmInternalPort: e[CONTROLLER_ENV.vllmInternalPort],
     supervisor: {
       minUptimeMs: e[CONTROLLER_ENV.minUptimeMs] ?? 60_000,

@@ -34,6 +34,14 @@ export const ENV = {
   vertexPredictRoute: 'AIP_PREDICT_ROUTE',
   vertexStorageUri: 'AIP_STORAGE_URI',
   azureModelDir: 'AZUREML_MODEL_DIR',
+  /**
+   * Azure ML's managed identity endpoint and its secret, set in the container of an online deployment (read with
+   * `GET {MSI_ENDPOINT}?api-version=2017-09-01&resource=…&clientid=…` and the header `secret: {MSI_SECRET}`:
+   * azureml-examples cli/endpoints/online/model-1/onlinescoring/score_managedidentity.py; MSAL Node's
+   * ManagedIdentitySources/MachineLearning.ts).
+   */
+  azureMsiEndpoint: 'MSI_ENDPOINT',
+  azureMsiSecret: 'MSI_SECRET',
   port: 'PORT',
   /** The vLLM version in the image (the Dockerfile sets it); selects the flag set vLLM accepts. */
   vllmVersion: 'VLLM_VERSION',
@@ -53,6 +61,12 @@ export const ENV = {
    * (`https://<vault>.vault.azure.net/secrets/<name>`).
    */
   hfTokenSecret: 'HF_TOKEN_SECRET',
+  /**
+   * The client id of the user-assigned identity that reads the secret store (Azure ML: the endpoint's identity; the
+   * name azure-identity's DefaultAzureCredential reads). Unset: the platform's default identity
+   * (DEFAULT_IDENTITY_CLIENT_ID on Azure ML).
+   */
+  azureClientId: 'AZURE_CLIENT_ID',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -98,16 +112,20 @@ export const WEIGHTS_LAYOUT = {
 } as const;
 
 /**
- * The shell commands that stage the weights into a store, with standard tools only: `hf download` (huggingface_hub's
- * CLI, https://huggingface.co/docs/huggingface_hub/guides/cli#download-to-a-local-folder) for the base model and the
- * adapter, then the store's own copy command for `storeUri`:
- * - `s3://bucket/prefix/`: `aws s3 sync <dir> <uri>` (https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html);
+ * The shell commands that stage the weights into a store, with standard tools only: `hf download <repo> --local-dir
+ * <dir>` (huggingface_hub's CLI, "download to a local folder": https://huggingface.co/docs/huggingface_hub/guides/cli)
+ * for the base model and the adapter, then the store's own copy command for `storeUri`:
+ * - `s3://bucket/prefix/`: `aws s3 sync <LocalPath> <S3Uri>` (https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html);
  * - `gs://bucket/prefix/`: `gcloud storage rsync --recursive <dir> <uri>`
  *   (https://cloud.google.com/sdk/gcloud/reference/storage/rsync);
- * - `https://<account>.file.core.windows.net/<share>/<prefix>`: `az storage file upload-batch`
- *   (https://learn.microsoft.com/cli/azure/storage/file#az-storage-file-upload-batch);
- * - `https://<account>.blob.core.windows.net/<container>/<prefix>`: `az storage blob upload-batch --auth-mode login`
- *   (https://learn.microsoft.com/cli/azure/storage/blob#az-storage-blob-upload-batch).
+ * - `https://<account>.file.core.windows.net/<share>/<prefix>`: `az storage file upload-batch --destination <share>
+ *   --destination-path <prefix> --source <dir>` (azure-cli src/azure-cli/azure/cli/command_modules/storage/_help.py:
+ *   `--destination -d` the share name or URL, `--destination-path` "the directory where the source data is copied to",
+ *   `--source -s`);
+ * - `https://<account>.blob.core.windows.net/<container>/<prefix>`: `az storage blob upload-batch --auth-mode login
+ *   --destination <container> --destination-path <prefix> --source <dir>` (same module's _params.py: for
+ *   `storage blob`, `destination_path` is "the destination path that will be prepended to the blob name"; `--auth-mode
+ *   login` uses the signed-in identity: https://learn.microsoft.com/cli/azure/storage/blob#az-storage-blob-upload-batch).
  * Shared by the infrastructure (stack outputs, `npm run synth`) and the container (its error when the store is
  * incomplete), so both always print the same commands.
  */

@@ -12,6 +12,7 @@ import {
   type DeploymentMode,
   type ScalingOptions,
 } from '../core';
+import { DetectorAwsWeightsStack } from './detector-aws-weights-stack';
 import { DetectorImage } from './detector-image';
 import { ModelWeights } from './model-weights';
 import { SageMakerDetectorEndpoint, type SageMakerDetectorEndpointProps } from './sagemaker-detector-endpoint';
@@ -79,10 +80,18 @@ export interface DetectorAwsStackProps extends StackProps {
  * The detector on SageMaker as a deployable stack: one `SageMakerDetectorEndpoint` (always-on) or
  * `SageMakerOnDemandDetectorEndpoint` (on-demand), configured by props or CDK context, with its name, ARN, invoke
  * URL, execution role and, on demand, the inference component name as outputs.
+ *
+ * Weights from a new store (`ModelWeights.fromNewStore()`, the on-demand default) go in a stack of their own,
+ * `<id>Weights` (`weightsStack`, in the same environment), which this stack reads: the first deploy is
+ * `cdk deploy <id>Weights`, the staging commands it outputs, then `cdk deploy <id>` (rule
+ * weights.store-staged-before-start: an always-on endpoint starts its container at deploy). The staged weights also
+ * outlive a `cdk destroy <id>`.
  */
 export class DetectorAwsStack extends Stack {
   readonly endpoint: SageMakerDetectorEndpoint | SageMakerOnDemandDetectorEndpoint;
   readonly mode: DeploymentMode;
+  /** The stack that holds the weights store, when the weights are a new store (deploy and stage it first). */
+  readonly weightsStack?: DetectorAwsWeightsStack;
 
   constructor(scope: Construct, id: string, props: DetectorAwsStackProps = {}) {
     super(scope, id, {
@@ -127,11 +136,23 @@ export class DetectorAwsStack extends Stack {
       maxCapacity: given.scaling?.maxCapacity ?? wholeNumber('maxCapacity'),
     };
     // -c modelS3Uri stands in for weights given in code (or their former name, modelData).
-    const weightsGiven =
+    let weightsGiven =
       given.weights ??
       (given.modelData === undefined ? this.weightsFromContext(context('modelS3Uri'), errors) : undefined);
+    if (weightsGiven === undefined && given.modelData === undefined && this.mode === 'on-demand') {
+      weightsGiven = ModelWeights.fromNewStore();
+    }
     const image = given.image ?? this.imageFromContext(context('imageRepository'), context('imageTag'), errors);
     errors.throwIfAny();
+
+    // A new store goes in a stack of its own, deployed and staged before this one.
+    if (weightsGiven?.newStore) {
+      this.weightsStack = new DetectorAwsWeightsStack(scope, `${id}Weights`, {
+        env: props.env,
+        store: weightsGiven.newStore,
+      });
+      weightsGiven = ModelWeights.fromStore(this.weightsStack.store);
+    }
 
     const fromContext = {
       // The endpoint validates these against the catalog and names the prop in its error.
@@ -165,6 +186,7 @@ export class DetectorAwsStack extends Stack {
       description: 'Role the model runs as',
       value: this.endpoint.role.roleArn,
     });
+    this.weightsStack?.addStagingCommand(this.endpoint.deployment);
     const weights = this.endpoint.weights;
     if (weights.kind === 'store') {
       new CfnOutput(this, 'WeightsLocation', {

@@ -46,6 +46,8 @@ export interface ResolvedEndpointProps {
   /** Whether this construct created the role (then it acknowledges the role's cdk-nag findings). */
   readonly roleCreated: boolean;
   readonly weights: ModelWeightsConfig;
+  /** The store the weights create in the same deploy, described (rule weights.store-staged-before-start), if any. */
+  readonly sameDeployStore?: string;
   /** The image the model runs (the prop, or the one built from inference-container/). */
   readonly image: DetectorImage;
   /** What the synthesized output records about the image (its CUDA version). */
@@ -82,7 +84,9 @@ export function resolveEndpointProps(
   }
   // The role comes first: binding the weights grants on it and tells where the container finds the model.
   const role = props.role ?? new Role(scope, 'Role', { assumedBy: new ServicePrincipal('sagemaker.amazonaws.com') });
-  const weights = (props.weights ?? props.modelData ?? defaultWeights()).bind(scope, role);
+  const given = props.weights ?? props.modelData ?? defaultWeights();
+  const sameDeployStore = given.storeCreatedWith(scope);
+  const weights = given.bind(scope, role);
 
   const requestedType = props.instanceType ?? DEFAULT_AWS_INSTANCE_TYPE;
   const found = awsInstance(requestedType);
@@ -156,6 +160,7 @@ export function resolveEndpointProps(
     role,
     roleCreated: props.role === undefined,
     weights,
+    sameDeployStore,
     image,
     imageRecord: {
       cudaVersion: cudaKnown ? imageCuda : '',

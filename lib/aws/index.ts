@@ -5,6 +5,7 @@
  * Named exports only: what is listed here is the public API (its report is etc/api/aws.api.md).
  */
 export { DETECTOR_AWS_CONTEXT, DetectorAwsStack, type DetectorAwsStackProps } from './detector-aws-stack';
+export { DetectorAwsWeightsStack, type DetectorAwsWeightsStackProps } from './detector-aws-weights-stack';
 export {
   DEFAULT_VARIANT_NAME,
   DetectorEndpointBase,
@@ -35,6 +36,7 @@ export {
   type NewS3StoreOptions,
   type S3ModelWeightsOptions,
 } from './model-weights';
+export { ModelWeightsStore, type ModelWeightsStoreProps } from './model-weights-store';
 export {
   SAGEMAKER_ENDPOINT_DEFAULTS,
   SageMakerDetectorEndpoint,

@@ -1,26 +1,22 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib/core';
+import { Stack, Token } from 'aws-cdk-lib/core';
 import type { CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { acknowledgeFinding } from './nag-acknowledgements';
+import { CONTAINER_ENV, ValidationErrors, WEIGHTS_LAYOUT, type WeightsSource } from '../core';
 import {
-  CONTAINER_ENV,
-  normalizePrefix,
-  prefixProblem,
-  refuseProp,
-  ValidationErrors,
-  WEIGHTS_LAYOUT,
-  type WeightsSource,
-} from '../core';
+  checkedStorePrefix,
+  createWeightsBucket,
+  DEFAULT_WEIGHTS_PREFIX,
+  type ModelWeightsStore,
+  type ModelWeightsStoreProps,
+} from './model-weights-store';
+
+export { DEFAULT_WEIGHTS_PREFIX };
 
 /** Where SageMaker mounts model data inside the container. */
 export const SAGEMAKER_MODEL_DIRECTORY = '/opt/ml/model';
-
-/** The prefix of the weights in a bucket created by `ModelWeights.fromNewStore()`. */
-export const DEFAULT_WEIGHTS_PREFIX = 'weights';
 
 /** What weights resolve to once bound to an endpoint. */
 export interface ModelWeightsConfig {
@@ -38,6 +34,11 @@ export interface ModelWeightsConfig {
   readonly environment: Readonly<Record<string, string>>;
   /** The bucket created for the weights, when `fromNewStore()` created one. */
   readonly createdBucket?: Bucket;
+  /**
+   * Whether the weights may be staged only after this deploy: a bucket created here, or a `ModelWeightsStore` (its
+   * stack may have been deployed a moment before). The on-demand endpoint then starts with no copy.
+   */
+  readonly stagedAfterDeploy: boolean;
 }
 
 /** Options for weights staged in S3. */
@@ -54,25 +55,8 @@ export interface S3ModelWeightsOptions {
   readonly loraAdapterPath?: string;
 }
 
-/** Options for the bucket `ModelWeights.fromNewStore()` creates. */
-export interface NewS3StoreOptions {
-  /**
-   * Key prefix of the weights in the bucket.
-   * @default 'weights'
-   */
-  readonly prefix?: string;
-  /**
-   * KMS key for the bucket's objects; the execution role gets decrypt on it.
-   * @default S3-managed keys (SSE-S3)
-   */
-  readonly encryptionKey?: IKey;
-  /**
-   * What `cdk destroy` does with the bucket. The weights take an hour to stage again, so they outlive the stack by
-   * default.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-}
+/** Options for the bucket `ModelWeights.fromNewStore()` creates: those of a `ModelWeightsStore`. */
+export type NewS3StoreOptions = ModelWeightsStoreProps;
 
 /** Options for weights downloaded from Hugging Face. */
 export interface HuggingFaceWeightsOptions {
@@ -123,34 +107,45 @@ export abstract class ModelWeights {
 
   /**
    * A new S3 bucket for the weights, created by the construct that takes them (construct id `WeightsBucket`): no
-   * public access, encrypted, TLS only, retained on destroy. Stage the weights with the commands the stack outputs.
+   * public access, encrypted, TLS only, retained on destroy. Only the on-demand endpoint takes it (its inference
+   * component starts with no copy, so the weights may be staged after the deploy); the always-on endpoint starts its
+   * container at deploy and refuses it (rule weights.store-staged-before-start): use a `ModelWeightsStore` in a stack
+   * of its own and `fromStore(store)`, which is what DetectorAwsStack does with this option.
    */
   static fromNewStore(options: NewS3StoreOptions = {}): ModelWeights {
-    const prefix = normalizePrefix(options.prefix ?? DEFAULT_WEIGHTS_PREFIX);
-    const problem = prefix === '' ? "use a non-empty key prefix, e.g. 'weights'" : prefixProblem(prefix);
-    if (problem) refuseProp('ModelWeights.fromNewStore', 'prefix', options.prefix, problem);
+    const prefix = checkedStorePrefix('ModelWeights.fromNewStore', options.prefix);
     return new S3PrefixWeights(
-      (scope) => {
-        const bucket = new Bucket(scope, 'WeightsBucket', {
-          blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-          objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-          encryption: options.encryptionKey ? BucketEncryption.KMS : BucketEncryption.S3_MANAGED,
-          encryptionKey: options.encryptionKey,
-          enforceSSL: true,
-          removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
-        });
-        acknowledgeFinding(
-          bucket,
-          'AwsSolutions::AwsSolutions-S1',
-          'The weights bucket holds public model weights (Hugging Face snapshots) that one execution role reads; ' +
-            'CloudTrail data events cover reads where auditing is needed, without a second bucket for access logs.',
-        );
-        return { bucket, createdHere: true };
-      },
+      (scope) => ({ bucket: createWeightsBucket(scope, 'WeightsBucket', options), createdHere: true }),
       prefix,
       {},
+      { newStore: { ...options, prefix } },
     );
   }
+
+  /**
+   * The bucket of a `ModelWeightsStore`, which lives in a stack of its own: deploy that stack, stage the weights with
+   * its commands, then deploy the endpoint. The execution role may read the store's prefix and nothing else.
+   */
+  static fromStore(store: ModelWeightsStore): ModelWeights {
+    return new S3PrefixWeights(
+      (scope) => ({ bucket: store.bucketFor(scope), createdHere: false }),
+      store.prefix,
+      {},
+      { store },
+    );
+  }
+
+  /**
+   * The options of `fromNewStore()`: DetectorAwsStack reads them to create the store in a stack of its own.
+   * Undefined for every other source.
+   */
+  abstract readonly newStore?: NewS3StoreOptions;
+
+  /**
+   * The store these weights create in the same deploy as `scope` (`fromNewStore()`, or a `ModelWeightsStore` in the
+   * same stack), described for a message; undefined when the store exists before (or there is none).
+   */
+  abstract storeCreatedWith(scope: Construct): string | undefined;
 
   /** 'huggingface' or 's3'. */
   abstract readonly kind: 'huggingface' | 's3';
@@ -161,6 +156,11 @@ export abstract class ModelWeights {
 
 class HuggingFaceWeights extends ModelWeights {
   readonly kind = 'huggingface' as const;
+  readonly newStore = undefined;
+
+  storeCreatedWith(): undefined {
+    return undefined;
+  }
 
   constructor(private readonly options: HuggingFaceWeightsOptions) {
     super();
@@ -168,25 +168,39 @@ class HuggingFaceWeights extends ModelWeights {
 
   bind(_scope: Construct, grantee: IGrantable): ModelWeightsConfig {
     const secret = this.options.tokenSecret;
-    if (!secret) return { source: { kind: 'huggingface' }, environment: {} };
+    if (!secret) return { source: { kind: 'huggingface' }, environment: {}, stagedAfterDeploy: false };
     // GetSecretValue (and DescribeSecret) on this one secret, and decrypt with its key when it has one.
     secret.grantRead(grantee);
     return {
       source: { kind: 'huggingface', tokenSecret: secret.secretArn },
       environment: { [CONTAINER_ENV.hfTokenSecret]: secret.secretArn },
+      stagedAfterDeploy: false,
     };
   }
 }
 
 class S3PrefixWeights extends ModelWeights {
   readonly kind = 's3' as const;
+  readonly newStore?: NewS3StoreOptions;
+  private readonly store?: ModelWeightsStore;
 
   constructor(
     private readonly resolveBucket: (scope: Construct) => { bucket: IBucket; createdHere: boolean },
     private readonly prefix: string,
     private readonly options: S3ModelWeightsOptions,
+    origin: { readonly newStore?: NewS3StoreOptions; readonly store?: ModelWeightsStore } = {},
   ) {
     super();
+    this.newStore = origin.newStore;
+    this.store = origin.store;
+  }
+
+  storeCreatedWith(scope: Construct): string | undefined {
+    if (this.newStore) return 'ModelWeights.fromNewStore() (a bucket this construct creates)';
+    if (this.store && Stack.of(this.store) === Stack.of(scope)) {
+      return `ModelWeightsStore '${this.store.node.path}', in the same stack`;
+    }
+    return undefined;
   }
 
   bind(scope: Construct, grantee: IGrantable): ModelWeightsConfig {
@@ -209,7 +223,14 @@ class S3PrefixWeights extends ModelWeights {
     const baseModelPath = this.options.baseModelPath ?? '';
     const loraAdapterPath = this.options.loraAdapterPath ?? WEIGHTS_LAYOUT.adapterDirectory;
     return {
-      source: { kind: 'store', store: 's3', uri, createdHere, containerPath: SAGEMAKER_MODEL_DIRECTORY },
+      source: {
+        kind: 'store',
+        store: 's3',
+        uri,
+        createdHere,
+        containerPath: SAGEMAKER_MODEL_DIRECTORY,
+        ...(this.store ? { storeStack: Stack.of(this.store).stackName } : {}),
+      },
       readableObjectsArn,
       modelDataSource: { s3DataSource: { s3Uri: uri, s3DataType: 'S3Prefix', compressionType: 'None' } },
       // Only a layout other than WEIGHTS_LAYOUT names its directories; otherwise BASE_MODEL and LORA_ADAPTER keep
@@ -221,6 +242,7 @@ class S3PrefixWeights extends ModelWeights {
           : joinPath(SAGEMAKER_MODEL_DIRECTORY, loraAdapterPath),
       environment: {},
       createdBucket: createdHere ? (bucket as Bucket) : undefined,
+      stagedAfterDeploy: createdHere || this.store !== undefined,
     };
   }
 }

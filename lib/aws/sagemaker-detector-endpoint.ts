@@ -13,6 +13,7 @@ import {
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
+  WEIGHTS_STORE_STAGED_BEFORE_START,
   type DeploymentSummary,
   type DetectorDeployment,
   type ScalingOptions,
@@ -99,6 +100,15 @@ export class SageMakerDetectorEndpoint extends DetectorEndpointBase {
     const resolved = resolveEndpointProps(this, props, errors, props.scaling, false, () =>
       ModelWeights.fromHuggingFace(),
     );
+    // The endpoint starts its instances at deploy and waits for /ping: a store created by the same deploy is empty.
+    if (resolved.sameDeployStore !== undefined) {
+      errors.rule('weights', WEIGHTS_STORE_STAGED_BEFORE_START, {
+        serving: `SageMakerDetectorEndpoint '${this.node.path}'`,
+        store: resolved.sameDeployStore,
+        storeCreatedInSameDeploy: true,
+        startsAtDeploy: true,
+      });
+    }
     errors.throwIfAny();
     this.role = resolved.role;
     this.weights = resolved.weights.source;

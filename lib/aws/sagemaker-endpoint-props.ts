@@ -23,8 +23,10 @@ export interface SageMakerDetectorEndpointBaseProps extends DetectorModelOptions
    */
   readonly image?: DetectorImage;
   /**
-   * Where the weights come from: Hugging Face, an S3 prefix (`ModelWeights.fromS3Prefix`), or a bucket created here
-   * (`ModelWeights.fromNewStore()`). The same prop on every construct of every cloud.
+   * Where the weights come from: Hugging Face, an S3 prefix (`ModelWeights.fromS3Prefix`), a `ModelWeightsStore` in
+   * a stack of its own (`ModelWeights.fromStore(store)`), or a bucket created here (`ModelWeights.fromNewStore()`,
+   * on-demand only: the always-on endpoint starts its container at deploy, before anyone could stage the weights). The
+   * same prop on every construct of every cloud.
    * @default always-on: ModelWeights.fromHuggingFace() — the container downloads the profile's base model and
    *   adapter at every start; on-demand: ModelWeights.fromNewStore() — a bucket created here
    */

@@ -20,6 +20,7 @@ import {
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
   ValidationErrors,
+  WEIGHTS_STORE_STAGED_BEFORE_START,
   type DeploymentSummary,
   type DetectorDeployment,
   type ScalingOptions,
@@ -154,6 +155,17 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
       errors.rule('inferenceComponentName', SAGEMAKER_INFERENCE_COMPONENT_NAME, { name: props.inferenceComponentName });
     }
     const wakeUpCooldownSeconds = this.checkWakeUpCooldown(errors, props.wakeUpCooldown);
+    // Weights that may be staged only after this deploy (a bucket created here, or a ModelWeightsStore): the
+    // component starts with no copy, so the deploy waits for no container; the first request after staging wakes it.
+    const initialCopyCount = resolved.weights.stagedAfterDeploy ? 0 : SAGEMAKER_ON_DEMAND_DEFAULTS.initialCopyCount;
+    if (resolved.sameDeployStore !== undefined) {
+      errors.rule('weights', WEIGHTS_STORE_STAGED_BEFORE_START, {
+        serving: `SageMakerOnDemandDetectorEndpoint '${this.node.path}'`,
+        store: resolved.sameDeployStore,
+        storeCreatedInSameDeploy: true,
+        startsAtDeploy: initialCopyCount > 0,
+      });
+    }
     errors.throwIfAny();
     this.role = resolved.role;
     this.weights = resolved.weights.source;
@@ -237,11 +249,7 @@ export class SageMakerOnDemandDetectorEndpoint extends DetectorEndpointBase {
           modelDataDownloadTimeoutInSeconds: resolved.downloadTimeoutSeconds,
         },
       },
-      // With a bucket created here the weights are not staged yet at the first deploy: start with no copy, so the
-      // deploy does not wait for a container that cannot load; the first request after staging wakes the endpoint.
-      runtimeConfig: {
-        copyCount: resolved.weights.createdBucket ? 0 : SAGEMAKER_ON_DEMAND_DEFAULTS.initialCopyCount,
-      },
+      runtimeConfig: { copyCount: initialCopyCount },
     });
     this.inferenceComponentArn = this.cfnInferenceComponent.attrInferenceComponentArn;
 

@@ -138,11 +138,15 @@ export interface ManagedOnlineDeploymentProperties {
 export interface ModelVersionProperties {
   readonly description?: string;
   /**
-   * 'custom_model', as the azure-ai-ml SDK sends for a folder of files (AssetTypes.CUSTOM_MODEL); the REST spec
-   * types it as a free string (its example says 'CustomModel').
+   * 'custom_model', the model type Azure ML documents for "a model file or folder trained with a custom standard"
+   * (https://learn.microsoft.com/azure/machine-learning/how-to-manage-models: `custom_model`, `mlflow_model`,
+   * `triton_model`; azure-ai-ml AssetTypes.CUSTOM_MODEL); the REST spec types it as a free string.
    */
   readonly modelType: string;
-  /** Where the files are: here an https URL of a blob path. */
+  /**
+   * Where the files are: a datastore path, `azureml://subscriptions/<s>/resourcegroups/<g>/workspaces/<w>/datastores/
+   * <d>/paths/<path>` (the supported paths of how-to-manage-models list datastore paths, not https blob URLs).
+   */
   readonly modelUri: string;
 }
 
@@ -217,7 +221,8 @@ const PARAMETER_DESCRIPTIONS: Readonly<Record<keyof OnlineDeploymentTemplatePara
   environmentVariables: 'Environment of the inference container.',
   tags: 'Tags for the endpoint and the deployment.',
   modelName: 'Model asset that registers the weights.',
-  modelUri: 'Blob path of the weights (base model at the root, adapter in adapter/).',
+  modelUri:
+    'Datastore path of the weights, azureml://…/datastores/<d>/paths/<p> (base model at the root, adapter in adapter/).',
 };
 
 /** The parameters of the create-once endpoint template: a subset of the deployment template's. */

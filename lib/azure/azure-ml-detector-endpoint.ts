@@ -4,6 +4,7 @@ import type { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-re
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import type { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import type { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import { MachineLearningDatastoreBlobstorage } from '@cdktf/provider-azurerm/lib/machine-learning-datastore-blobstorage';
 import type { MachineLearningWorkspace } from '@cdktf/provider-azurerm/lib/machine-learning-workspace';
 import { MonitorAutoscaleSetting } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
@@ -14,6 +15,7 @@ import type { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account
 import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import type { Construct } from 'constructs';
 import {
+  CONTAINER_ENV,
   containerEnvironment,
   PLATFORM_LIMITS,
   resourceName,
@@ -112,6 +114,8 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
   readonly templateDeployment: ResourceGroupTemplateDeployment;
   /** Where the weights come from (the blob path and what was created for it). */
   readonly weights: ModelWeightsConfig;
+  /** The workspace datastore of the weights' container, when the weights are a blob path (the model asset's path). */
+  readonly weightsDatastore?: MachineLearningDatastoreBlobstorage;
   /** Creates the bare endpoint once; `lifecycle.ignore_changes = all`, so an update never re-applies it. */
   readonly endpointTemplateDeployment: ResourceGroupTemplateDeployment;
   /**
@@ -130,7 +134,7 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
 
   constructor(scope: Construct, id: string, props: AzureMlDetectorEndpointProps) {
     super(scope, id);
-    const resolved = validateAzureMlProps(this.node.path, props);
+    const resolved = validateAzureMlProps(this.node.path, props, props.weights?.storeCreatedWith(this));
     this.deployment = resolved.deployment;
     this.scaling = resolved.scaling;
     this.authMode = props.authMode ?? 'key';
@@ -223,14 +227,25 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         : undefined,
     });
     const blob = this.weights.blob;
-    // The workspace storage is already readable by the endpoint identity (above); another account needs its own
-    // grant, made here when this construct created the identity.
+    // The workspace storage is already readable by the endpoint identity (above); another store needs its own grant,
+    // on the weights' container alone, made here when this construct created the identity.
     if (blob && identityCreated && !blob.inWorkspaceStorage) {
       grant(
         'EndpointWeightsBlobDataReader',
-        blob.storageAccountId,
+        blob.containerResourceId,
         this.endpointIdentity.principalId,
         'Storage Blob Data Reader',
+      );
+    }
+    // The Hugging Face token: Key Vault Secrets User on that one secret (Key Vault RBAC takes a secret as scope:
+    // https://learn.microsoft.com/azure/key-vault/general/rbac-guide), read by the container with this identity.
+    const tokenSecret = this.weights.tokenSecret;
+    if (tokenSecret && identityCreated) {
+      grant(
+        'EndpointHfTokenSecretsUser',
+        tokenSecret.resourceVersionlessId,
+        this.endpointIdentity.principalId,
+        'Key Vault Secrets User',
       );
     }
     this.roleAssignments = grants.byKey;
@@ -255,6 +270,32 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
 
     this.image = imageReference(this.registry, props);
 
+    // A model asset's path is a datastore path, `azureml://…/datastores/<name>/paths/<path>` (Azure ML "Work with
+    // models": supported paths; an https blob URL is not one), so the weights' container becomes an identity-based
+    // datastore of the workspace (no key or SAS stored), and the model version points into it.
+    if (blob) {
+      this.weightsDatastore = new MachineLearningDatastoreBlobstorage(this, 'WeightsDatastore', {
+        name: resourceName(`${id}_weights`, { maxLength: 255, lowercase: true, separator: '_' }),
+        workspaceId: this.workspaceId,
+        storageContainerId: blob.containerResourceId,
+        description: 'form-detector weights: base model at the root of the path, LoRA adapter in adapter/',
+        ...(this.weights.createdContainer ? { dependsOn: [this.weights.createdContainer] } : {}),
+      });
+    }
+    const modelUri = this.weightsDatastore
+      ? concat(
+          'azureml://subscriptions/',
+          this.clientConfig.subscriptionId,
+          '/resourcegroups/',
+          this.resourceGroup.name,
+          '/workspaces/',
+          this.workspaceName,
+          '/datastores/',
+          this.weightsDatastore.name,
+          `/paths/${blob?.prefix ? `${blob.prefix}/` : ''}`,
+        )
+      : undefined;
+
     // Endpoint, environment, deployment and traffic: two ARM template deployments.
     const templates = createOnlineEndpointDeployments(this, id, {
       props,
@@ -269,14 +310,24 @@ export class AzureMlDetectorEndpoint extends AzureMlDetectorEndpointBase {
         image: this.image,
         endpointIdentityId: this.endpointIdentity.id,
         instanceCount: resolved.instanceCount,
-        environmentVariables: containerEnvironment(this.deployment, this.weights.source),
+        environmentVariables: {
+          ...containerEnvironment(this.deployment, this.weights.source),
+          // The secret's URL and the identity that reads it (the endpoint's user-assigned one, by client id).
+          ...(tokenSecret
+            ? {
+                [CONTAINER_ENV.hfTokenSecret]: tokenSecret.versionlessId,
+                [CONTAINER_ENV.azureClientId]: this.endpointIdentity.clientId,
+              }
+            : {}),
+        },
         tags,
-        ...(blob ? { modelName: concat(this.endpointName, '-weights'), modelUri: blob.uri } : {}),
+        ...(modelUri ? { modelName: concat(this.endpointName, '-weights'), modelUri } : {}),
       },
       resourceGroupName: this.resourceGroup.name,
       dependencies: [
         ...(this.rolePropagation ? [this.rolePropagation] : []),
         ...(this.weights.createdContainer ? [this.weights.createdContainer] : []),
+        ...(this.weightsDatastore ? [this.weightsDatastore] : []),
         ...(this.createdWorkspace ? [this.createdWorkspace] : []),
       ],
     });

@@ -10,6 +10,7 @@ import {
   resolveDeployment,
   resolveScaling,
   ValidationErrors,
+  WEIGHTS_STORE_STAGED_BEFORE_START,
   type DetectorDeployment,
   type ScalingSpec,
 } from '../core';
@@ -52,7 +53,12 @@ export interface ResolvedAzureMlProps {
 }
 
 /** Checks every prop once; throws one DetectorValidationError listing each problem. */
-export function validateAzureMlProps(path: string, props: AzureMlDetectorEndpointProps): ResolvedAzureMlProps {
+export function validateAzureMlProps(
+  path: string,
+  props: AzureMlDetectorEndpointProps,
+  /** The store the weights create in the same deploy, if any (`ModelWeights.storeCreatedWith`). */
+  sameDeployStore?: string,
+): ResolvedAzureMlProps {
   const errors = new ValidationErrors(`AzureMlDetectorEndpoint '${path}'`, (v) => Token.isUnresolved(v));
   const requestedType = props.instanceType ?? DEFAULT_AZURE_INSTANCE_TYPE;
   const found = azureInstance(requestedType);
@@ -77,6 +83,15 @@ export function validateAzureMlProps(path: string, props: AzureMlDetectorEndpoin
   }
   const probes = validateProbes(props, errors);
   const autoscale = resolveAutoscale(errors, props.autoscale, scaling);
+  // The deployment starts its instances at deploy and waits for the readiness probe: an empty store fails it.
+  if (sameDeployStore !== undefined) {
+    errors.rule('weights', WEIGHTS_STORE_STAGED_BEFORE_START, {
+      serving: `AzureMlDetectorEndpoint '${path}'`,
+      store: sameDeployStore,
+      storeCreatedInSameDeploy: true,
+      startsAtDeploy: true,
+    });
+  }
   errors.throwIfAny();
   return {
     deployment,

@@ -130,7 +130,11 @@ export class ContainerAppsGpuDetectorService extends ContainerAppsDetectorServic
 
   constructor(scope: Construct, id: string, props: ContainerAppsGpuDetectorServiceProps) {
     super(scope, id);
-    const resolved = validateContainerAppsProps(this.node.path, props);
+    const resolved = validateContainerAppsProps(
+      this.node.path,
+      props,
+      (props.weights ?? ModelWeights.fromNewStore()).storeCreatedWith(this),
+    );
     this.gpuProfile = resolved.gpuProfile;
     this.deployment = resolved.deployment;
     this.scaling = resolved.scaling;

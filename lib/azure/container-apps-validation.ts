@@ -18,6 +18,7 @@ import {
   resolveDeployment,
   resolveScaling,
   ValidationErrors,
+  WEIGHTS_STORE_STAGED_BEFORE_START,
   type ContainerAppsGpuProfile,
   type DetectorDeployment,
   type ScalingSpec,
@@ -58,6 +59,8 @@ export interface ResolvedContainerAppsProps {
 export function validateContainerAppsProps(
   path: string,
   props: ContainerAppsGpuDetectorServiceProps,
+  /** The store the weights create in the same deploy, if any (`ModelWeights.storeCreatedWith`). */
+  sameDeployStore?: string,
 ): ResolvedContainerAppsProps {
   const errors = new ValidationErrors(`ContainerAppsGpuDetectorService '${path}'`, (v) => Token.isUnresolved(v));
   const requestedProfile = props.gpuProfile ?? DEFAULT_CONTAINER_APPS_GPU_PROFILE;
@@ -83,6 +86,16 @@ export function validateContainerAppsProps(
       source: 'huggingface',
       downloadGiB: huggingFaceDownloadGiB(deployment),
       vcpus: instance.vcpus,
+    });
+  }
+  // With min replicas 0 the revision starts no replica at deploy, so a store created with it may be staged after; a
+  // warm replica would start against the empty store (rule weights.store-staged-before-start).
+  if (sameDeployStore !== undefined && errors.isKnown(scaling.minCapacity)) {
+    errors.rule('weights', WEIGHTS_STORE_STAGED_BEFORE_START, {
+      serving: `ContainerAppsGpuDetectorService '${path}' with ${scaling.minCapacity} warm replica(s)`,
+      store: sameDeployStore,
+      storeCreatedInSameDeploy: true,
+      startsAtDeploy: scaling.minCapacity > 0,
     });
   }
   const probes = validateProbes(props, errors);

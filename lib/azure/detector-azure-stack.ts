@@ -14,6 +14,8 @@ import { relativeLocalBackend } from '../cdktf/local-backend';
 import { AzureMlDetectorEndpoint } from './azure-ml-detector-endpoint';
 import type { AzureMlDetectorEndpointProps } from './azure-ml-detector-endpoint-props';
 import { ContainerAppsGpuDetectorService } from './container-apps-gpu-detector-service';
+import { DetectorAzureWeightsStack } from './detector-azure-weights-stack';
+import { ModelWeights } from './model-weights';
 import type { ContainerAppsGpuDetectorServiceProps } from './container-apps-gpu-detector-service-props';
 
 /** The environment variable the stack reads the region from when `location` is not passed. */
@@ -51,11 +53,16 @@ export interface DetectorAzureStackProps {
 }
 
 /**
- * One `cdktf deploy` for the detector on Azure: the azurerm provider and either an AzureMlDetectorEndpoint
- * (always-on) or a ContainerAppsGpuDetectorService (on-demand), with the scoring URI, the registry and the command
- * to push the image as outputs (CamelCase, as on every cloud's stack: CloudFormation output ids allow no
- * underscore). Without a backend of your own, the state stays in `terraform.<stack id>.tfstate` at the project
- * root, named by a relative path.
+ * The detector on Azure: the azurerm provider and either an AzureMlDetectorEndpoint (always-on) or a
+ * ContainerAppsGpuDetectorService (on-demand), with the scoring URI, the registry and the command to push the image
+ * as outputs (CamelCase, as on every cloud's stack: CloudFormation output ids allow no underscore). Without a
+ * backend of your own, the state stays in `terraform.<stack id>.tfstate` at the project root, named by a relative
+ * path.
+ *
+ * Weights from a new store (`ModelWeights.fromNewStore()`, the on-demand default) go in a stack of their own,
+ * `<id>-weights` (`weightsStack`), which this stack reads: the first deploy is `cdktf deploy <id>-weights`, the
+ * staging commands it outputs, then `cdktf deploy <id>` (rule weights.store-staged-before-start). The staged weights
+ * also outlive a `cdktf destroy <id>`.
  */
 export class DetectorAzureStack extends TerraformStack {
   readonly mode: DeploymentMode;
@@ -64,6 +71,8 @@ export class DetectorAzureStack extends TerraformStack {
   /** The on-demand service; undefined in always-on mode. */
   readonly service?: ContainerAppsGpuDetectorService;
   readonly provider: AzurermProvider;
+  /** The stack that holds the weights store, when the weights are a new store (deploy and stage it first). */
+  readonly weightsStack?: DetectorAzureWeightsStack;
 
   constructor(scope: Construct, id: string, props: DetectorAzureStackProps = {}) {
     super(scope, id);
@@ -112,20 +121,36 @@ export class DetectorAzureStack extends TerraformStack {
     });
 
     const where = { location: location as string };
+    // A new store goes in a stack of its own, deployed and staged before this one.
+    const given =
+      this.mode === 'on-demand' ? (props.onDemand?.weights ?? ModelWeights.fromNewStore()) : props.alwaysOn?.weights;
+    let weights = given;
+    if (given?.newStore) {
+      this.weightsStack = new DetectorAzureWeightsStack(scope, `${id}-weights`, {
+        ...where,
+        kind: this.mode === 'on-demand' ? 'azure-files' : 'azure-blob',
+        ...given.newStore,
+        subscriptionId: props.subscriptionId,
+        tags: (this.mode === 'on-demand' ? props.onDemand?.tags : props.alwaysOn?.tags) ?? undefined,
+      });
+      weights = ModelWeights.fromStore(this.weightsStack.store);
+    }
+    const withWeights = weights ? { weights } : {};
     if (this.mode === 'on-demand') {
-      this.service = this.onDemandService({ ...props.onDemand, ...where });
+      this.service = this.onDemandService({ ...props.onDemand, ...where, ...withWeights });
     } else {
-      this.endpoint = this.alwaysOnEndpoint({ ...props.alwaysOn, ...where });
+      this.endpoint = this.alwaysOnEndpoint({ ...props.alwaysOn, ...where, ...withWeights });
     }
     const detector = this.service ?? this.endpoint;
-    const weights = detector?.weights.source;
-    if (detector && weights?.kind === 'store') {
+    if (detector) this.weightsStack?.addStagingCommand(detector.deployment);
+    const source = detector?.weights.source;
+    if (detector && source?.kind === 'store') {
       new TerraformOutput(this, 'WeightsLocation', {
-        value: weights.uri,
+        value: source.uri,
         description: 'Where the weights are staged: the base model at this path, the adapter in adapter/',
       });
       new TerraformOutput(this, 'StageWeightsCommand', {
-        value: stagingCommandsFor(weights, detector.deployment).join(' && '),
+        value: stagingCommandsFor(source, detector.deployment).join(' && '),
         description:
           'Run once (and after changing the model) with the hf and az CLIs: downloads the base model and adapter ' +
           'from Hugging Face and uploads them to WeightsLocation',

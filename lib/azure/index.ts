@@ -50,6 +50,7 @@ export {
 } from './container-apps-service-base';
 export { DEFAULT_CONTAINER_APPS_GPU_PROFILE } from './container-apps-validation';
 export { AZURE_LOCATION_ENV, DetectorAzureStack, type DetectorAzureStackProps } from './detector-azure-stack';
+export { DetectorAzureWeightsStack, type DetectorAzureWeightsStackProps } from './detector-azure-weights-stack';
 export {
   AzureMlDetectorEndpointBase,
   METRIC_NAMESPACES,
@@ -67,9 +68,12 @@ export {
   type AzureFilesWeightsOptions,
   type AzureWeightsTarget,
   type BlobContainerWeightsOptions,
+  type HuggingFaceWeightsOptions,
+  type KeyVaultSecretReference,
   type ModelWeightsBindContext,
   type ModelWeightsConfig,
   type NewAzureStoreOptions,
 } from './model-weights';
+export { ModelWeightsStore, type ModelWeightsStoreProps } from './model-weights-store';
 export type { ProbeOptions } from './probes';
 export type { AzureServingProps, IdentityReference, RegistryReference, ResourceGroupReference } from './serving-props';

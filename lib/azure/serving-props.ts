@@ -87,11 +87,13 @@ export interface AzureServingProps extends DetectorModelOptions {
    */
   readonly tags?: Record<string, string>;
   /**
-   * Where the weights come from. The same prop on every construct of every cloud. Azure ML: Hugging Face, or a blob
-   * path (`ModelWeights.fromBlobContainer`, or a container in the workspace storage created here with
-   * `ModelWeights.fromNewStore()`) registered as a model asset the deployment mounts at AZUREML_MODEL_DIR. Container
-   * Apps: an Azure Files share mounted read-only at /mnt/model-weights (Hugging Face is refused: a replica over
-   * 1 vCPU has 8 GiB of ephemeral storage, and the 16-bit download is ~17 GB).
+   * Where the weights come from. The same prop on every construct of every cloud. Azure ML: Hugging Face (a token
+   * from Key Vault with `fromHuggingFace({ tokenSecret })`), or a blob path (`ModelWeights.fromBlobContainer`, or
+   * `ModelWeights.fromStore(store)` with a `ModelWeightsStore` in a stack of its own) made a datastore of the
+   * workspace and a model asset the deployment mounts at AZUREML_MODEL_DIR; a store created in the same deploy
+   * (`fromNewStore()`) is refused, since the deployment starts at deploy. Container Apps: an Azure Files share mounted
+   * read-only at /mnt/model-weights (Hugging Face is refused: a replica over 1 vCPU has 8 GiB of ephemeral storage,
+   * and the 16-bit download is ~17 GB).
    * @default Azure ML: ModelWeights.fromHuggingFace() (downloaded at every start); Container Apps:
    *   ModelWeights.fromNewStore() (a storage account and file share created here)
    */

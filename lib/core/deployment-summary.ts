@@ -187,9 +187,9 @@ export function formatSummaries(summaries: readonly DeploymentSummary[], busyHou
           `${formatUsd(monthlyCostAtBusyHours(s, busyHoursPerDay))}/month at ${busyHoursPerDay} busy h/day ` +
           `(estimate as of ${s.priceAsOf})`,
         `    cold start    ${s.coldStart}`,
-        ...(s.weights ? [`    weights       ${s.weights.description}`] : []),
+        ...(s.weights ? [`    weights       ${placeholders(s.weights.description)}`] : []),
         ...(s.weights?.stagingCommands ?? []).map(
-          (command, i) => `    ${i === 0 ? 'stage with   ' : '             '} ${command}`,
+          (command, i) => `    ${i === 0 ? 'stage with   ' : '             '} ${placeholders(command)}`,
         ),
         ...(s.startWindowSeconds === undefined
           ? []
@@ -198,6 +198,11 @@ export function formatSummaries(summaries: readonly DeploymentSummary[], busyHou
       ].join('\n');
     })
     .join('\n\n');
+}
+
+/** Terraform references known only at deploy time (a name read from another stack), as `<…>`: the outputs say. */
+function placeholders(text: string): string {
+  return text.replace(/\$\{[^}]*\}/g, '<…>');
 }
 
 export { describeInstance };

@@ -27,6 +27,7 @@ export {
   type DeploymentMode,
   type DeploymentSummary,
 } from './deployment-summary';
+export { deployCommand, deployFlow } from './deploy-flow';
 export { Duration, type DurationLike } from './duration';
 export {
   AWS_INSTANCES,
@@ -120,7 +121,9 @@ export {
   CLOUD_RUN_GPU_REGION,
   CLOUD_RUN_GPU_REGIONS,
   CLOUD_RUN_GPU_RESOURCES,
+  CLOUD_RUN_IN_MEMORY_FILESYSTEM,
   CLOUD_RUN_PROBE_TIMEOUT,
+  CLOUD_RUN_PROCESS_MEMORY_GIB,
   CLOUD_RUN_REQUEST_TIMEOUT,
   CLOUD_RUN_START_WINDOW,
   CLOUD_RUN_STARTUP_INITIAL_DELAY,
@@ -130,10 +133,12 @@ export {
   VERTEX_INFERENCE_TIMEOUT,
   VERTEX_LIMITS,
   VERTEX_PROBE_TIMEOUT,
+  type InMemoryDownloadInput,
   type ProbeTiming,
   type StartupProbeInput,
   type StartWindowInput,
 } from './platform-rules/gcp';
+export { WEIGHTS_STORE_STAGED_BEFORE_START, type StoreOrderInput } from './platform-rules/first-deploy';
 export { PLATFORM_RULES, platformRuleById, ruleSources } from './platform-rules';
 export {
   ALL_TARGETS,

@@ -37,6 +37,11 @@ export type WeightsSource =
       /** Whether the construct created the store (bucket, share or container), or was given an existing one. */
       readonly createdHere: boolean;
       /**
+       * The stack that creates the store, when it is a ModelWeightsStore (deployed and staged before the detector's
+       * stack).
+       */
+      readonly storeStack?: string;
+      /**
        * Where the container reads the weights: an absolute directory (a mount, /opt/ml/model) or
        * WEIGHTS_LAYOUT.platform (the platform's own model location, e.g. AZUREML_MODEL_DIR).
        */
@@ -57,6 +62,8 @@ export interface WeightsSummary {
   readonly description: string;
   /** Shell commands that stage the weights into the store; none for Hugging Face. */
   readonly stagingCommands?: readonly string[];
+  /** Who creates the store: this deployment's construct, another stack (a ModelWeightsStore), or nobody here. */
+  readonly storeCreatedBy?: 'this-stack' | 'existing' | { readonly stack: string };
 }
 
 export function summarizeWeights(source: WeightsSource, deployment: DetectorDeployment): WeightsSummary {
@@ -66,10 +73,22 @@ export function summarizeWeights(source: WeightsSource, deployment: DetectorDepl
       description: `Hugging Face, downloaded at every start${source.tokenSecret ? ' (token from the secret store)' : ''}`,
     };
   }
+  const createdBy = source.createdHere
+    ? ('this-stack' as const)
+    : source.storeStack
+      ? { stack: source.storeStack }
+      : ('existing' as const);
+  const where =
+    createdBy === 'this-stack'
+      ? 'created here'
+      : createdBy === 'existing'
+        ? 'existing'
+        : `created by stack ${createdBy.stack}`;
   return {
     source: source.store,
-    description: `${WEIGHTS_STORE_NAMES[source.store]} ${source.uri} (${source.createdHere ? 'created here' : 'existing'})`,
+    description: `${WEIGHTS_STORE_NAMES[source.store]} ${source.uri} (${where})`,
     stagingCommands: stagingCommandsFor(source, deployment),
+    storeCreatedBy: createdBy,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ScalingOptions } from '../core';
+import type { ModelWeights } from './model-weights';
 import type { GcpServingProps } from './serving-props';
 
 /** The Cloud Run service's props (the shared GCP ones are in serving-props.ts). */
@@ -12,6 +13,15 @@ export type CloudRunGpuAccelerator = 'nvidia-l4';
 
 /** The Cloud Run service's props: the shared GCP ones, and its own instance size, scaling, ingress and invokers. */
 export interface CloudRunGpuDetectorServiceProps extends GcpServingProps {
+  /**
+   * Where the weights come from. Cloud Run starts the container when it deploys a revision and waits for its startup
+   * probe, so they must be readable before the deploy: `ModelWeights.fromStore(store)` with a `ModelWeightsStore` in
+   * a stack deployed and staged first (what DetectorGcpStack does), `ModelWeights.fromCloudStorage('gs://…')` for
+   * weights staged already (both mounted read-only as a Cloud Storage volume), or `ModelWeights.fromHuggingFace()`
+   * (downloaded at every start, longer than Cloud Run's start window: a synth warning). No default, and
+   * `fromNewStore()` is refused (rule weights.store-staged-before-start).
+   */
+  readonly weights: ModelWeights;
   /**
    * Name of the Cloud Run service: lowercase letters, digits and hyphens, at most 49 characters.
    * @default derived from the construct path

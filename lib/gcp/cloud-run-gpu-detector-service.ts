@@ -2,7 +2,8 @@ import type { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/arti
 import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
 import type { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { Annotations, Token } from 'cdktf';
+import { DataGoogleStorageBucketObjects } from '@cdktf/provider-google/lib/data-google-storage-bucket-objects';
+import { Annotations, Fn, Op, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import {
   CLOUD_RUN_GCS_VOLUME_EXECUTION_ENVIRONMENT,
@@ -15,6 +16,7 @@ import {
   IMAGE_METADATA_KEY,
   resourceName,
   SCALING_DEFAULTS,
+  stagingCommandsFor,
   startWindowWarning,
   summarizeDeployment,
   SUMMARY_METADATA_KEY,
@@ -86,10 +88,15 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
   readonly summary: DeploymentSummary;
   /** Where the weights come from (bucket, prefix, grants). */
   readonly weights: ModelWeightsConfig;
+  /**
+   * The plan-time read of a ModelWeightsStore's `config.json` that the service's precondition checks; undefined for
+   * other weights.
+   */
+  readonly weightsStagedCheck?: DataGoogleStorageBucketObjects;
 
   constructor(scope: Construct, id: string, props: CloudRunGpuDetectorServiceProps) {
     super(scope, id);
-    const resolved = validateCloudRunProps(this.node.path, props);
+    const resolved = validateCloudRunProps(this.node.path, props, props.weights?.storeCreatedWith(this));
     this.deployment = resolved.deployment;
     this.scaling = resolved.scaling;
 
@@ -132,6 +139,12 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
       access: { mountPath: WEIGHTS_MOUNT_PATH },
     });
     const store = this.weights.source.kind === 'store' ? this.weights : undefined;
+    // Weights in a ModelWeightsStore: the plan stops, with the staging commands, while config.json is not there, so
+    // Cloud Run never starts a revision against an empty store (rule weights.store-staged-before-start).
+    const marker = this.weights.stagedMarker;
+    this.weightsStagedCheck = marker
+      ? new DataGoogleStorageBucketObjects(this, 'WeightsStaged', { bucket: marker.bucket, matchGlob: marker.object })
+      : undefined;
     const coldStart = coldStartFor('cloudRunGpu', this.weights.source);
 
     this.requestTimeoutSeconds =
@@ -217,6 +230,21 @@ export class CloudRunGpuDetectorService extends CloudRunDetectorServiceBase {
           },
         ],
       },
+      ...(this.weightsStagedCheck && this.weights.source.kind === 'store'
+        ? {
+            lifecycle: {
+              precondition: [
+                {
+                  condition: Op.gte(Fn.lengthOf(this.weightsStagedCheck.bucketObjects), 1),
+                  errorMessage:
+                    `The weights are not staged: gs://${marker?.bucket}/${marker?.object} does not exist, and Cloud ` +
+                    'Run would start the revision against an empty store. Stage them, then deploy again: ' +
+                    stagingCommandsFor(this.weights.source, this.deployment).join(' && '),
+                },
+              ],
+            },
+          }
+        : {}),
       dependsOn: [
         ...Object.values(services),
         ...identity.projectGrants,

@@ -4,7 +4,9 @@ import {
   CLOUD_RUN_GPU_LIMITS,
   CLOUD_RUN_GPU_REGION,
   CLOUD_RUN_GPU_RESOURCES,
+  CLOUD_RUN_IN_MEMORY_FILESYSTEM,
   CLOUD_RUN_L4_DRIVER,
+  CLOUD_RUN_PROCESS_MEMORY_GIB,
   CLOUD_RUN_PROBE_TIMEOUT,
   CLOUD_RUN_STARTUP_INITIAL_DELAY,
   CLOUD_RUN_STARTUP_WINDOW,
@@ -16,6 +18,7 @@ import {
   resolveDeployment,
   resolveScaling,
   ValidationErrors,
+  WEIGHTS_STORE_STAGED_BEFORE_START,
   type DetectorDeployment,
   type ImageRecord,
   type ScalingSpec,
@@ -40,9 +43,6 @@ export const CLOUD_RUN_DEFAULTS = {
   minModelLoadTimeoutSeconds: 60,
 } as const;
 
-/** Room for the controller, vLLM's CPU side and the image decoding next to the downloaded weights. */
-const PROCESS_MEMORY_GIB = 4;
-
 const INGRESS_VALUES: readonly CloudRunIngress[] = [
   'INGRESS_TRAFFIC_ALL',
   'INGRESS_TRAFFIC_INTERNAL_ONLY',
@@ -62,7 +62,12 @@ export interface ResolvedCloudRunProps {
 }
 
 /** Checks every prop once; throws one DetectorValidationError listing each problem. */
-export function validateCloudRunProps(path: string, props: CloudRunGpuDetectorServiceProps): ResolvedCloudRunProps {
+export function validateCloudRunProps(
+  path: string,
+  props: CloudRunGpuDetectorServiceProps,
+  /** The store the weights create in the same deploy, if any (`ModelWeights.storeCreatedWith`). */
+  sameDeployStore?: string,
+): ResolvedCloudRunProps {
   const errors = new ValidationErrors(`CloudRunGpuDetectorService '${path}'`, (v) => Token.isUnresolved(v));
   errors.renamed(props, { startupTimeout: 'modelLoadTimeout' });
   validateServingProps(props, errors, { googleRegistryOnly: false, sameRegion: false, noun: 'service' });
@@ -92,7 +97,7 @@ export function validateCloudRunProps(path: string, props: CloudRunGpuDetectorSe
   validateAccess(props, errors);
 
   const deployment = resolveDeployment(cloudRunGpuInstance(cpu, memoryGiB), props, PLATFORM_LIMITS.cloudRun, errors);
-  const weights = props.weights ?? ModelWeights.fromNewStore();
+  const weights = validateWeights(path, props, errors, sameDeployStore);
   if (weights.kind === 'huggingface') validateMemoryForDownload(deployment, memoryGiB, errors);
   // Cooldowns and the target are reported by validateScaling: Cloud Run has neither.
   const scaling = resolveScaling(
@@ -102,6 +107,38 @@ export function validateCloudRunProps(path: string, props: CloudRunGpuDetectorSe
   );
   errors.throwIfAny();
   return { cpu, memoryGiB, deployment, scaling, weights, startupProbe, imageRecord };
+}
+
+/**
+ * Cloud Run starts the new revision at deploy and waits for its startup probe: the weights must be readable before
+ * (rule weights.store-staged-before-start), so there is no default and no store created with the service.
+ */
+function validateWeights(
+  path: string,
+  props: CloudRunGpuDetectorServiceProps,
+  errors: ValidationErrors,
+  sameDeployStore: string | undefined,
+): ModelWeights {
+  if (props.weights === undefined) {
+    errors.add(
+      'weights',
+      undefined,
+      'Cloud Run starts the container when it deploys a revision, so the weights must be readable before: ' +
+        'ModelWeights.fromStore(store) with a ModelWeightsStore in a stack deployed and staged first (what ' +
+        "DetectorGcpStack does), ModelWeights.fromCloudStorage('gs://…') for weights staged already, or " +
+        'ModelWeights.fromHuggingFace() (a download at every start: see rule cloud-run.start-window)',
+    );
+    return ModelWeights.fromHuggingFace();
+  }
+  if (sameDeployStore !== undefined) {
+    errors.rule('weights', WEIGHTS_STORE_STAGED_BEFORE_START, {
+      serving: `CloudRunGpuDetectorService '${path}'`,
+      store: sameDeployStore,
+      storeCreatedInSameDeploy: true,
+      startsAtDeploy: true,
+    });
+  }
+  return props.weights;
 }
 
 /** Scale to zero and its minimum agree; Cloud Run has no concurrency target and no cooldowns. Returns scaleToZero. */
@@ -208,23 +245,15 @@ function validateAccess(props: CloudRunGpuDetectorServiceProps, errors: Validati
 
 /**
  * Cloud Run's filesystem is in memory: a base model downloaded from Hugging Face at start-up (16-bit safetensors,
- * quantized only when loaded) must fit in the instance memory next to the processes.
+ * quantized only when loaded) must fit in the instance memory next to the processes (rule
+ * cloud-run.in-memory-filesystem).
  */
 function validateMemoryForDownload(deployment: DetectorDeployment, memoryGiB: number, errors: ValidationErrors): void {
   if (!errors.isKnown(memoryGiB) || !Number.isFinite(memoryGiB)) return;
   if (deployment.baseModel.startsWith('/') || deployment.baseModel.startsWith('.')) return;
-  const downloadGiB = huggingFaceDownloadGiB(deployment);
-  const needed = Math.ceil(downloadGiB + PROCESS_MEMORY_GIB);
-  if (memoryGiB >= needed) return;
-  const raise =
-    needed <= CLOUD_RUN_GPU_LIMITS.maxMemoryGiB
-      ? `use memoryGiB ≥ ${needed} (with cpu ${CLOUD_RUN_GPU_LIMITS.minCpuForMemory(needed)} or more), or bake `
-      : `that is more than Cloud Run's ${CLOUD_RUN_GPU_LIMITS.maxMemoryGiB} GiB: bake `;
-  errors.add(
-    'memoryGiB',
+  errors.rule('memoryGiB', CLOUD_RUN_IN_MEMORY_FILESYSTEM, {
+    downloadGiB: huggingFaceDownloadGiB(deployment),
     memoryGiB,
-    `the base model ${deployment.baseModel} is downloaded at start-up into Cloud Run's in-memory filesystem ` +
-      `(~${downloadGiB.toFixed(1)} GiB of 16-bit weights) and needs about ${needed} GiB with the processes: ` +
-      `${raise}the weights into the image and set baseModel to their directory`,
-  );
+    processGiB: CLOUD_RUN_PROCESS_MEMORY_GIB,
+  });
 }

@@ -12,6 +12,8 @@ import {
 } from '../core';
 import { relativeLocalBackend } from '../cdktf/local-backend';
 import { CloudRunGpuDetectorService } from './cloud-run-gpu-detector-service';
+import { DetectorGcpWeightsStack } from './detector-gcp-weights-stack';
+import { ModelWeights } from './model-weights';
 import type { CloudRunGpuDetectorServiceProps } from './cloud-run-gpu-detector-service-props';
 import { VertexDetectorEndpoint } from './vertex-detector-endpoint';
 import type { VertexDetectorEndpointProps } from './vertex-detector-endpoint-props';
@@ -49,16 +51,29 @@ export interface DetectorGcpStackProps {
   readonly alwaysOn?: Omit<VertexDetectorEndpointProps, 'project' | 'region'>;
   /**
    * The on-demand service's props (model, cpu, memoryGiB, invokers, ingress, image, weights, …), used in that mode.
-   * @default the construct's defaults: 8 vCPU, 32 GiB, min 0 instances, no invokers
+   * `weights` may be left out here: the stack then creates a store of its own (below).
+   * @default the construct's defaults: 8 vCPU, 32 GiB, min 0 instances, no invokers; weights in a Cloud Storage
+   *   bucket of the weights stack
    */
-  readonly onDemand?: Omit<CloudRunGpuDetectorServiceProps, 'project' | 'region'>;
+  readonly onDemand?: Omit<CloudRunGpuDetectorServiceProps, 'project' | 'region' | 'weights'> & {
+    /**
+     * Where the weights come from.
+     * @default ModelWeights.fromNewStore(): a bucket in the weights stack (`<id>-weights`)
+     */
+    readonly weights?: ModelWeights;
+  };
 }
 
 /**
- * The form detector on GCP as one CDKTF stack: the google provider for the project and region, and either the
+ * The form detector on GCP as a CDKTF stack: the google provider for the project and region, and either the
  * always-on Vertex AI endpoint (outputs: EndpointId, PredictUrl) or the on-demand Cloud Run GPU service (outputs:
- * ServiceUrl, PredictUrl), plus the repository and the `docker push` target, and the weights store when there is
- * one. Outputs are CamelCase on every cloud's stack (CloudFormation output ids allow no underscore).
+ * ServiceUrl, PredictUrl), plus the repository and the `docker push` target. Outputs are CamelCase on every cloud's
+ * stack (CloudFormation output ids allow no underscore).
+ *
+ * Weights from a new store (`ModelWeights.fromNewStore()`, the on-demand default) go in a stack of their own,
+ * `<id>-weights` (`weightsStack`), which this stack reads: both platforms start the container at deploy, so the
+ * first deploy is `cdktf deploy <id>-weights`, the staging commands it outputs, then `cdktf deploy <id>` (rule
+ * weights.store-staged-before-start). The staged weights also outlive a `cdktf destroy <id>`.
  */
 export class DetectorGcpStack extends TerraformStack {
   readonly provider: GoogleProvider;
@@ -70,6 +85,8 @@ export class DetectorGcpStack extends TerraformStack {
   readonly endpoint?: VertexDetectorEndpoint;
   /** The Cloud Run service, in the on-demand mode. */
   readonly service?: CloudRunGpuDetectorService;
+  /** The stack that holds the weights store, when the weights are a new store (deploy and stage it first). */
+  readonly weightsStack?: DetectorGcpWeightsStack;
 
   constructor(scope: Construct, id: string, props: DetectorGcpStackProps = {}) {
     super(scope, id);
@@ -108,8 +125,24 @@ export class DetectorGcpStack extends TerraformStack {
     const where = { project: project as string, region: region as string };
 
     this.provider = new GoogleProvider(this, 'Google', where);
+    // A new store goes in a stack of its own, deployed and staged before this one.
+    const given =
+      this.mode === 'on-demand' ? (props.onDemand?.weights ?? ModelWeights.fromNewStore()) : props.alwaysOn?.weights;
+    let weights = given;
+    if (given?.newStore) {
+      this.weightsStack = new DetectorGcpWeightsStack(scope, `${id}-weights`, {
+        ...where,
+        ...given.newStore,
+        labels: (this.mode === 'on-demand' ? props.onDemand?.labels : props.alwaysOn?.labels) ?? undefined,
+      });
+      weights = ModelWeights.fromStore(this.weightsStack.store);
+    }
     if (this.mode === 'on-demand') {
-      this.service = new CloudRunGpuDetectorService(this, 'Detector', { ...props.onDemand, ...where });
+      this.service = new CloudRunGpuDetectorService(this, 'Detector', {
+        ...props.onDemand,
+        ...where,
+        weights: weights as ModelWeights,
+      });
       this.detector = this.service;
       new TerraformOutput(this, 'ServiceUrl', {
         value: this.service.url,
@@ -121,7 +154,11 @@ export class DetectorGcpStack extends TerraformStack {
           'POST {"instances": [{"image_base64": "..."}]} here with an identity token (gcloud auth print-identity-token)',
       });
     } else {
-      this.endpoint = new VertexDetectorEndpoint(this, 'Detector', { ...props.alwaysOn, ...where });
+      this.endpoint = new VertexDetectorEndpoint(this, 'Detector', {
+        ...props.alwaysOn,
+        ...where,
+        ...(weights ? { weights } : {}),
+      });
       this.detector = this.endpoint;
       new TerraformOutput(this, 'EndpointId', {
         value: this.endpoint.endpointId,
@@ -132,14 +169,15 @@ export class DetectorGcpStack extends TerraformStack {
         description: 'POST {"instances": [{"image_base64": "..."}]} here with an OAuth bearer token',
       });
     }
-    const weights = this.detector.weights.source;
-    if (weights.kind === 'store') {
+    this.weightsStack?.addStagingCommand(this.detector.deployment);
+    const source = this.detector.weights.source;
+    if (source.kind === 'store') {
       new TerraformOutput(this, 'WeightsLocation', {
-        value: weights.uri,
+        value: source.uri,
         description: 'Where the weights are staged: the base model at this prefix, the adapter in adapter/',
       });
       new TerraformOutput(this, 'StageWeightsCommand', {
-        value: stagingCommandsFor(weights, this.detector.deployment).join(' && '),
+        value: stagingCommandsFor(source, this.detector.deployment).join(' && '),
         description:
           'Run once (and after changing the model) with the hf and gcloud CLIs: downloads the base model and ' +
           'adapter from Hugging Face and copies them to WeightsLocation',

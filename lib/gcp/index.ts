@@ -18,13 +18,16 @@ export type {
 } from './cloud-run-gpu-detector-service-props';
 export { vertexDeployCommand, vertexDeployScriptPath } from './deploy-command';
 export { DetectorGcpStack, type DetectorGcpStackProps } from './detector-gcp-stack';
+export { DetectorGcpWeightsStack } from './detector-gcp-weights-stack';
 export {
   DEFAULT_WEIGHTS_PREFIX,
   ModelWeights,
+  ModelWeightsStore,
   type CloudStorageAccess,
   type HuggingFaceWeightsOptions,
   type ModelWeightsBindContext,
   type ModelWeightsConfig,
+  type ModelWeightsStoreProps,
   type NewCloudStorageStoreOptions,
 } from './model-weights';
 export type { GcpServingProps } from './serving-props';

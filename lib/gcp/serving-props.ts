@@ -39,12 +39,13 @@ export interface GcpServingProps extends DetectorModelOptions {
    */
   readonly serviceAccount?: string;
   /**
-   * Where the weights come from: Hugging Face, or Cloud Storage (`ModelWeights.fromCloudStorage`, or a bucket created
-   * here with `ModelWeights.fromNewStore()`). Vertex AI copies a store to local disk through the model's
-   * `artifactUri` (AIP_STORAGE_URI); Cloud Run mounts it read-only as a Cloud Storage volume. The serving service
-   * account gets read access to that bucket and prefix. The same prop on every construct of every cloud.
-   * @default Vertex AI: ModelWeights.fromHuggingFace() (downloaded at every start); Cloud Run:
-   *   ModelWeights.fromNewStore() (a bucket created here, read by the service account alone)
+   * Where the weights come from: Hugging Face, or Cloud Storage (`ModelWeights.fromCloudStorage`, or
+   * `ModelWeights.fromStore(store)` with a `ModelWeightsStore` in a stack of its own). Vertex AI copies a store to
+   * local disk through the model's `artifactUri` (AIP_STORAGE_URI); Cloud Run mounts it read-only as a Cloud Storage
+   * volume. The serving service account gets read access to that bucket and prefix. Both platforms start the
+   * container at deploy, so a store created in the same deploy (`fromNewStore()`) is refused (rule
+   * weights.store-staged-before-start). The same prop on every construct of every cloud.
+   * @default Vertex AI: ModelWeights.fromHuggingFace() (downloaded at every start); Cloud Run: required
    */
   readonly weights?: ModelWeights;
   /**

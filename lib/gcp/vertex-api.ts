@@ -4,7 +4,7 @@
  * No cdktf import: the deploy command loads this at apply time.
  */
 import { Agent, fetch, RetryAgent, type Dispatcher } from 'undici';
-import { VERTEX_API_BASE_URL_ENV } from './vertex-deploy-config';
+import { STORAGE_API_BASE_URL_ENV, VERTEX_API_BASE_URL_ENV } from './vertex-deploy-config';
 
 /** Gives an OAuth 2 access token for the Cloud Platform scope. */
 export type AccessTokenProvider = () => Promise<string>;
@@ -114,6 +114,8 @@ export interface VertexApiOptions {
   readonly accessToken: AccessTokenProvider;
   /** @default `https://{region}-aiplatform.googleapis.com`, or FORM_DETECTOR_VERTEX_API_BASE_URL */
   readonly baseUrl?: string;
+  /** @default `https://storage.googleapis.com`, or FORM_DETECTOR_STORAGE_API_BASE_URL */
+  readonly storageBaseUrl?: string;
   /** First wait between operation polls; doubles up to `pollMaxMs`. @default 5000 */
   readonly pollInitialMs?: number;
   /** @default 60000 */
@@ -202,6 +204,28 @@ export class VertexApi {
       throw new VertexApiError(what, response.status, status, message);
     }
     return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /**
+   * Whether a Cloud Storage object exists (`gs://bucket/name`), through the JSON API's objects.get with the same
+   * token (https://cloud.google.com/storage/docs/json_api/v1/objects/get): 200 yes, 404 no, anything else an error.
+   */
+  async objectExists(gsUri: string): Promise<boolean> {
+    const m = /^gs:\/\/([^/]+)\/(.+)$/.exec(gsUri);
+    if (!m) throw new Error(`${gsUri} is not a gs://bucket/object URI`);
+    const base = (
+      this.options.storageBaseUrl ??
+      (process.env[STORAGE_API_BASE_URL_ENV]?.trim() || 'https://storage.googleapis.com')
+    ).replace(/\/+$/, '');
+    const url = `${base}/storage/v1/b/${encodeURIComponent(m[1])}/o/${encodeURIComponent(m[2])}?fields=name`;
+    const response = await fetch(url, {
+      dispatcher: this.retrying,
+      headers: { authorization: `Bearer ${await this.options.accessToken()}` },
+    });
+    const text = await response.text();
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    throw new VertexApiError(`check ${gsUri}`, response.status, response.statusText || 'ERROR', text.slice(0, 500));
   }
 
   /** Polls an operation until it is done, with doubling waits, and fails after `timeoutSeconds`. */

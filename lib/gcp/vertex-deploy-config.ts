@@ -15,6 +15,9 @@ export const VERTEX_DEPLOY_CONFIG_ENV = 'FORM_DETECTOR_VERTEX_DEPLOY_CONFIG';
 /** Overrides `https://{region}-aiplatform.googleapis.com` (tests point it at a local stand-in). */
 export const VERTEX_API_BASE_URL_ENV = 'FORM_DETECTOR_VERTEX_API_BASE_URL';
 
+/** Overrides `https://storage.googleapis.com`, where the step checks the weights are staged (tests: a stand-in). */
+export const STORAGE_API_BASE_URL_ENV = 'FORM_DETECTOR_STORAGE_API_BASE_URL';
+
 /** Label on every Model the deploy step uploads; the value is the config hash. */
 export const CONFIG_HASH_LABEL = 'form-detector-config';
 /** Label on every Model the deploy step uploads, naming the endpoint it was uploaded for. */

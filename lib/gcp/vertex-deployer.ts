@@ -6,6 +6,7 @@
  * with the same image and config finds its deployment and makes no mutating call. A changed config deploys the new
  * model first (taking 100% of traffic), then undeploys the previous one and deletes its Model: no downtime.
  */
+import { CONTAINER_ENV as ENV, weightsStagingCommands } from '../core';
 import { dockerBuildAndPushCommand } from '../core/image-build';
 import { VertexApi, VertexApiError, type Operation } from './vertex-api';
 import {
@@ -88,6 +89,7 @@ export class VertexDeployer {
       return { action: 'unchanged', deployedModelId: current.id, configHash: this.hash };
     }
 
+    await this.checkWeightsStaged();
     const model = (await this.findModels())[0]?.name ?? (await this.upload());
     this.log(`Deploying ${model} to endpoint ${this.endpointId} (this takes as long as the model load)…`);
     const op = await this.api.call<Operation>(
@@ -166,6 +168,29 @@ export class VertexDeployer {
       deletedModels,
       configHash: this.hash,
     };
+  }
+
+  /**
+   * deployModel starts the replicas and waits for them: with weights in Cloud Storage that are not staged yet, the
+   * container would never become ready and the deploy would fail only after the deployment timeout. So the step
+   * looks for the store's config.json first and stops at once with the staging commands when it is missing (rule
+   * weights.store-staged-before-start).
+   */
+  private async checkWeightsStaged(): Promise<void> {
+    const uri = this.config.artifactUri;
+    if (!uri.startsWith('gs://')) return;
+    const configJson = `${uri.replace(/\/*$/, '/')}config.json`;
+    if (await this.api.objectExists(configJson)) return;
+    const env = Object.fromEntries(this.config.containerSpec.env.map((e) => [e.name, e.value]));
+    const staging = weightsStagingCommands({
+      baseModel: env[ENV.baseModel] ?? '<base model id>',
+      loraAdapter: env[ENV.loraAdapter],
+      storeUri: uri,
+    });
+    throw new Error(
+      `the weights are not staged: ${configJson} does not exist, and Vertex AI would start the replicas against an ` +
+        `empty store. Stage them, then run the deploy again:\n    ${staging.join(' && \\\n    ')}`,
+    );
   }
 
   private getEndpoint(): Promise<Endpoint> {

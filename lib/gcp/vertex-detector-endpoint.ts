@@ -90,7 +90,7 @@ export class VertexDetectorEndpoint extends VertexDetectorEndpointBase {
 
   constructor(scope: Construct, id: string, props: VertexDetectorEndpointProps) {
     super(scope, id);
-    const resolved = validateVertexProps(this.node.path, props);
+    const resolved = validateVertexProps(this.node.path, props, props.weights?.storeCreatedWith(this));
     const instance = resolved.instance;
     this.deployment = resolved.deployment;
     this.scaling = resolved.scaling;

@@ -8,6 +8,7 @@ import {
   resolveDeployment,
   resolveScaling,
   ValidationErrors,
+  WEIGHTS_STORE_STAGED_BEFORE_START,
   VERTEX_DEPLOYMENT_TIMEOUT,
   VERTEX_PROBE_TIMEOUT,
   type DetectorDeployment,
@@ -59,13 +60,26 @@ const MACHINE_PROPS: Readonly<Record<GcpMachineProblem, 'machineType' | 'acceler
 };
 
 /** Checks every prop once; throws one DetectorValidationError listing each problem. */
-export function validateVertexProps(path: string, props: VertexDetectorEndpointProps): ResolvedVertexProps {
+export function validateVertexProps(
+  path: string,
+  props: VertexDetectorEndpointProps,
+  /** The store the weights create in the same deploy, if any (`ModelWeights.storeCreatedWith`). */
+  sameDeployStore?: string,
+): ResolvedVertexProps {
   const errors = new ValidationErrors(`VertexDetectorEndpoint '${path}'`, (v) => Token.isUnresolved(v));
   errors.renamed(props, { deploymentTimeout: 'modelLoadTimeout' });
   validateServingProps(props, errors, { googleRegistryOnly: true, sameRegion: true, noun: 'endpoint' });
   validateNames(props, errors);
   validateAutoscaling(props, errors);
   const weights = validateWeights(props, errors);
+  if (sameDeployStore !== undefined) {
+    errors.rule('weights', WEIGHTS_STORE_STAGED_BEFORE_START, {
+      serving: `VertexDetectorEndpoint '${path}'`,
+      store: sameDeployStore,
+      storeCreatedInSameDeploy: true,
+      startsAtDeploy: true,
+    });
+  }
   validateLogging(props, errors);
   errors.check(
     'sharedMemorySizeMiB',

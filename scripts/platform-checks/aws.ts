@@ -18,6 +18,7 @@ import {
   deploymentOf,
   literalNumber,
   notChecked,
+  storeOrderInputs,
   values,
   vllmInputs,
   type Json,
@@ -126,6 +127,21 @@ export function cloudFormationDeployments(file: string): SynthesizedDeployment[]
           : values({ what: `${CONTAINER_ENV.requestTimeoutMs} ${timeout}`, input: { requestTimeoutMs: timeout } });
       Object.assign(inputs, vllmInputs(env, instance, 'the production variant', target));
     }
+    // A bucket of the same template as the model's S3 data source: created by the same deploy.
+    const s3Uri = (
+      ((model ? props(model).ModelDataSource : undefined) as Json | undefined)?.S3DataSource as Json | undefined
+    )?.S3Uri;
+    const bucketRef = [...JSON.stringify(s3Uri ?? '').matchAll(/"Ref":"([\w]+)"/g)]
+      .map((m) => m[1])
+      .find((id) => resources[id]?.Type === 'AWS::S3::Bucket');
+    const copyCount = component
+      ? (literalNumber(((props(component).RuntimeConfig ?? {}) as Json).CopyCount) ?? 1)
+      : undefined;
+    inputs['weights.store-staged-before-start'] = storeOrderInputs(
+      component ? 'the inference component' : 'the endpoint',
+      bucketRef ? `AWS::S3::Bucket ${bucketRef}` : undefined,
+      copyCount === undefined ? true : copyCount > 0,
+    );
     const name = props(endpoint).EndpointName;
     inputs['sagemaker.endpoint-name'] =
       typeof name === 'string'

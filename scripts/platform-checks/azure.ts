@@ -19,6 +19,8 @@ import {
   metadata,
   notChecked,
   parseJson,
+  storeOrderInputs,
+  terraformReferenceTo,
   values,
   vllmInputs,
   type Json,
@@ -148,6 +150,18 @@ export function azureMlDeployment(
       input: { puts },
     }),
     'azure.role-assignment-propagation': roleInputs(config),
+    // The deployment starts its instances at deploy: a model on a container the same deploy creates is still empty.
+    'weights.store-staged-before-start': storeOrderInputs(
+      'the online deployment',
+      terraformReferenceTo(
+        [
+          resource.parameters_content,
+          ...Object.values(config.resource?.azurerm_machine_learning_datastore_blobstorage ?? {}),
+        ],
+        ['azurerm_storage_container'],
+      ),
+      true,
+    ),
     'azure-monitor.autoscale-cooldown':
       cooldowns.length === 0
         ? notChecked('no autoscale setting in the stack')
@@ -212,6 +226,14 @@ export function containerAppsDeployment(
         : values({ what: `max_replicas ${maxReplicas}`, input: { maxReplicas } }),
     'azure.role-assignment-propagation': roleInputs(config),
     'container-apps.replica-storage': replicaStorageInputs(envFromList(container.env), literalNumber(container.cpu)),
+    // Warm replicas start with the revision: a share the same deploy creates is still empty then.
+    'weights.store-staged-before-start': storeOrderInputs(
+      'the container app',
+      terraformReferenceTo(Object.values(config.resource?.azurerm_container_app_environment_storage ?? {}), [
+        'azurerm_storage_share',
+      ]),
+      (literalNumber(template.min_replicas) ?? 0) > 0,
+    ),
   };
   Object.assign(
     inputs,

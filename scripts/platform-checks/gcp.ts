@@ -3,9 +3,11 @@ import {
   cloudRunGpuInstance,
   cloudRunStartWindow,
   CLOUD_RUN_L4_DRIVER,
+  CLOUD_RUN_PROCESS_MEMORY_GIB,
   CONTAINER_ENV,
   MODEL_PROFILES,
   gcpMachine,
+  huggingFaceDownloadGiB,
   IMAGE_METADATA_KEY,
   SUMMARY_METADATA_KEY,
   type DeploymentSummary,
@@ -20,6 +22,8 @@ import {
   literalNumber,
   metadata,
   notChecked,
+  storeOrderInputs,
+  terraformReferenceTo,
   values,
   vllmInputs,
   type Json,
@@ -81,6 +85,12 @@ export function vertexDeployment(
     Object.assign(
       inputs,
       vllmInputs(env, lookup.ok ? lookup.value : undefined, 'the deploy config machine spec', 'vertex-endpoint'),
+    );
+    // deployModel starts the replicas: an artifactUri on a bucket the same deploy creates is still empty.
+    inputs['weights.store-staged-before-start'] = storeOrderInputs(
+      'the deploy step',
+      terraformReferenceTo(deployConfig.artifactUri, ['google_storage_bucket']),
+      true,
     );
   }
   return deploymentOf(file, stack, 'vertex-endpoint', summary, inputs);
@@ -153,9 +163,16 @@ export function cloudRunDeployment(file: string, stack: string, service: Json): 
   };
   const env = envFromList(container.env);
   inputs['cloud-run.start-window'] = startWindowInputs(env, startupInput);
+  inputs['cloud-run.in-memory-filesystem'] = inMemoryInputs(env, memoryGiB);
   const gcsVolumes = ((template.volumes as Json[] | undefined) ?? []).filter((v) => v.gcs !== undefined).length;
   const executionEnvironment =
     typeof template.execution_environment === 'string' ? template.execution_environment : undefined;
+  // Cloud Run starts the new revision at deploy: a mounted bucket the same deploy creates is still empty.
+  inputs['weights.store-staged-before-start'] = storeOrderInputs(
+    'the service',
+    terraformReferenceTo(template.volumes, ['google_storage_bucket']),
+    true,
+  );
   inputs['cloud-run.gcs-volume-gen2'] = values({
     what: `${gcsVolumes} Cloud Storage volume(s), ${executionEnvironment ?? 'default execution environment'}`,
     input: { gcsVolumes, executionEnvironment },
@@ -170,6 +187,23 @@ export function cloudRunDeployment(file: string, stack: string, service: Json): 
     ),
   );
   return deploymentOf(file, stack, 'cloud-run-service', summary, inputs);
+}
+
+/** What a start writes into the in-memory filesystem (a Hugging Face download), against the instance memory. */
+function inMemoryInputs(env: Record<string, unknown>, memoryGiB: number | undefined): RuleInputs {
+  if (memoryGiB === undefined) return notChecked('memory is not a literal');
+  const baseModel = env[CONTAINER_ENV.baseModel];
+  const fromStore = typeof env[CONTAINER_ENV.modelWeightsDir] === 'string';
+  const local = typeof baseModel === 'string' && (baseModel.startsWith('/') || baseModel.startsWith('.'));
+  const model = Object.values(MODEL_PROFILES).find((m) => m.baseModel === baseModel);
+  if (!fromStore && !local && !model) {
+    return notChecked('the base model is not a profile whose download size is known');
+  }
+  const downloadGiB = fromStore || local || !model ? 0 : huggingFaceDownloadGiB({ model });
+  return values({
+    what: `${memoryGiB} GiB, ${downloadGiB === 0 ? 'no download at start' : `~${downloadGiB.toFixed(0)} GiB downloaded at start`}`,
+    input: { downloadGiB, memoryGiB, processGiB: CLOUD_RUN_PROCESS_MEMORY_GIB },
+  });
 }
 
 /** The start window of the synthesized startup probe against the cold start its weights source implies. */

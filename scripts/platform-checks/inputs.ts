@@ -187,3 +187,36 @@ export function envFromList(list: unknown): Record<string, unknown> {
     ((list as Array<{ name: string; value: unknown }> | undefined) ?? []).map((e) => [e.name, e.value]),
   );
 }
+
+/**
+ * The inputs of rule weights.store-staged-before-start: the store resource the deployment reads when the same deploy
+ * creates it (else undefined), and whether the platform starts the container at deploy.
+ */
+export function storeOrderInputs(
+  serving: string,
+  sameDeployStore: string | undefined,
+  startsAtDeploy: boolean,
+): RuleInputs {
+  return values({
+    what:
+      sameDeployStore === undefined
+        ? 'reads no store created by the same deploy'
+        : `reads ${sameDeployStore}, created by the same deploy; ${startsAtDeploy ? 'starts the container at deploy' : 'starts nothing at deploy'}`,
+    input: {
+      serving,
+      store: sameDeployStore ?? '(none)',
+      storeCreatedInSameDeploy: sameDeployStore !== undefined,
+      startsAtDeploy,
+    },
+  });
+}
+
+/** The first `${<type>.<name>…}` reference to one of `types` in a Terraform value, as `<type>.<name>`. */
+export function terraformReferenceTo(value: unknown, types: readonly string[]): string | undefined {
+  const text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
+  for (const type of types) {
+    const match = new RegExp(`\\$\\{${type}\\.([\\w-]+)\\.`).exec(text);
+    if (match) return `${type}.${match[1]}`;
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Validations } from 'aws-cdk-lib/core';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib/core';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -50,7 +50,7 @@ function nagViolations(
 }
 
 /** Acknowledgements recorded in the construct tree: rule id → reason. */
-function acknowledgements(stack: DetectorAwsStack): Record<string, string> {
+function acknowledgements(stack: Stack): Record<string, string> {
   const out: Record<string, string> = {};
   for (const c of stack.node.findAll()) {
     for (const entry of c.node.metadata) {
@@ -224,10 +224,24 @@ describe('DetectorAwsStack mode: always-on or on-demand, by prop or context', ()
     template.hasOutput('EndpointName', {
       Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Detector[0-9A-F]{8}$'), 'EndpointName'] },
     });
-    // On demand, the weights live in a bucket created by the stack, and the outputs say how to stage them.
-    const bucket = { Ref: Match.stringLikeRegexp('^DetectorWeightsBucket') };
-    template.hasOutput('WeightsLocation', { Value: { 'Fn::Join': ['', ['s3://', bucket, '/weights/']] } });
-    template.hasOutput('StageWeightsCommand', {
+    // On demand, the weights live in a bucket of the weights stack, FormDetectorWeights, deployed and staged first;
+    // its outputs say how to stage them, and this stack reads the bucket through a CloudFormation import.
+    expect(stack.weightsStack?.stackName).toBe('FormDetectorWeights');
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.hasOutput('WeightsLocation', {
+      Value: {
+        'Fn::Join': [
+          '',
+          ['s3://', { 'Fn::ImportValue': Match.stringLikeRegexp('^FormDetectorWeights:') }, '/weights/'],
+        ],
+      },
+    });
+    const weightsTemplate = Template.fromStack(stack.weightsStack!);
+    weightsTemplate.resourceCountIs('AWS::S3::Bucket', 1);
+    weightsTemplate.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const bucket = { Ref: Match.stringLikeRegexp('^WeightsBucket') };
+    weightsTemplate.hasOutput('WeightsLocation', { Value: { 'Fn::Join': ['', ['s3://', bucket, '/weights/']] } });
+    weightsTemplate.hasOutput('StageWeightsCommand', {
       Value: {
         'Fn::Join': [
           '',
@@ -367,13 +381,14 @@ describe('cdk-nag AwsSolutions over DetectorAwsStack', () => {
     const acks = acknowledgements(stack);
     expect(Object.keys(acks).sort()).toEqual([
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      // Read on the weights prefix of the bucket created for the on-demand mode, and that bucket's access logs.
-      'AwsSolutions::AwsSolutions-IAM5[Resource::<DetectorWeightsBucket79106276.Arn>/weights/*]',
       'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*:log-stream:*]',
       'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/*]',
       'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:/aws/sagemaker/InferenceComponents/form-detector-ic:log-stream:*]',
-      'AwsSolutions::AwsSolutions-S1',
+      // Read on the weights prefix of the bucket in the weights stack (imported by its fixed export name).
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::AcksWeights:WeightsBucketName/weights/*]',
     ]);
+    // The bucket's own acknowledgement (no access-log bucket) is in the weights stack.
+    expect(Object.keys(acknowledgements(stack.weightsStack!))).toEqual(['AwsSolutions::AwsSolutions-S1']);
     for (const reason of Object.values(acks)) expect(reason.length).toBeGreaterThan(80);
     expect(acks['AwsSolutions::AwsSolutions-IAM5[Resource::*]']).toMatch(/\/aws\/sagemaker\/InferenceComponents/);
   });
@@ -415,6 +430,11 @@ describe('snapshot of the synthesized default stack (for infra reviews)', () => 
 });
 
 describe('snapshot of the synthesized on-demand stack (for infra reviews)', () => {
+  test('the weights stack, deployed and staged first', () => {
+    const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, mode: 'on-demand' });
+    expect(Template.fromStack(stack.weightsStack!).toJSON()).toMatchSnapshot();
+  });
+
   test('matches, with asset hashes normalized', () => {
     const stack = new DetectorAwsStack(new App(), 'FormDetector', { env: TEST_ENV, mode: 'on-demand' });
     const json = JSON.stringify(Template.fromStack(stack).toJSON(), null, 2)

@@ -539,6 +539,7 @@ describe('SageMakerDetectorEndpoint options one at a time', () => {
         'hf download takumi123xxx/pdfme-form-field-detector-lora --local-dir form-detector-weights/adapter',
         'aws s3 sync form-detector-weights s3://my-models/qwen3-vl-8b/',
       ],
+      storeCreatedBy: 'existing',
     });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', {
       PrimaryContainer: {

@@ -17,6 +17,7 @@ import {
   ML_API_VERSION,
   MODEL_VERSION_TYPE,
   ModelWeights,
+  ModelWeightsStore,
   ONLINE_DEPLOYMENT_TYPE,
   ONLINE_ENDPOINT_TYPE,
   SCORE_ACTION,
@@ -35,6 +36,7 @@ import {
   synthEndpoint,
   templateDeployment,
   TEST_IMAGE_TAG,
+  type TerraformJson,
 } from './helpers';
 
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
@@ -693,6 +695,49 @@ describe('grantInvoke and metrics', () => {
 });
 
 describe('AzureMlDetectorEndpoint weights', () => {
+  // Key Vault's Azure RBAC takes a single secret as the scope of a role assignment
+  // (https://learn.microsoft.com/azure/key-vault/general/rbac-guide); Azure ML gives the container MSI_ENDPOINT and
+  // MSI_SECRET, and a user-assigned identity is named by its client id (azureml-examples
+  // cli/endpoints/online/model-1/onlinescoring/score_managedidentity.py).
+  test('a Hugging Face token in Key Vault: Key Vault Secrets User on that secret alone, its URL and the identity in the environment', () => {
+    const vault = `${RG_ID}/providers/Microsoft.KeyVault/vaults/forms-kv`;
+    const { parsed, endpoint } = synthEndpoint({
+      ...MINIMAL_PROPS,
+      weights: ModelWeights.fromHuggingFace({
+        tokenSecret: {
+          versionlessId: 'https://forms-kv.vault.azure.net/secrets/hf-token',
+          resourceVersionlessId: `${vault}/secrets/hf-token`,
+        },
+      }),
+    });
+    const grant = endpoint.roleAssignments.EndpointHfTokenSecretsUser;
+    expect(grant).toBeDefined();
+    const assignment = Object.values(resourcesOf(parsed, 'azurerm_role_assignment')).find(
+      (a) => a.role_definition_name === 'Key Vault Secrets User',
+    );
+    expect(assignment).toMatchObject({
+      scope: `${vault}/secrets/hf-token`,
+      principal_id: expect.stringMatching(
+        /azurerm_user_assigned_identity\.Detector_EndpointIdentity_\w+\.principal_id/,
+      ),
+    });
+    // The endpoint waits for it to take effect, with the other assignments.
+    expect(onlyResource(parsed, 'time_sleep').depends_on).toContainEqual(
+      expect.stringMatching(/^azurerm_role_assignment\.Detector_EndpointHfTokenSecretsUser_/),
+    );
+    const values = String(templateDeployment(parsed, 'deployment').parameters_content);
+    expect(values).toContain('"HF_TOKEN_SECRET" = "https://forms-kv.vault.azure.net/secrets/hf-token"');
+    expect(values).toMatch(
+      /"AZURE_CLIENT_ID" = azurerm_user_assigned_identity\.Detector_EndpointIdentity_\w+\.client_id/,
+    );
+    // Never the token itself: only where it is.
+    expect(values).not.toMatch(/"HF_TOKEN" =/);
+    expect(endpoint.summary.weights).toEqual({
+      source: 'huggingface',
+      description: 'Hugging Face, downloaded at every start (token from the secret store)',
+    });
+  });
+
   test('by default from Hugging Face: no model asset, no model in the deployment, no store variables', () => {
     const { parsed, endpoint } = synthEndpoint();
     const template = armTemplate(parsed);
@@ -704,13 +749,50 @@ describe('AzureMlDetectorEndpoint weights', () => {
     expect(endpoint.summary.weights?.source).toBe('huggingface');
   });
 
-  test('a store created here: a private blob container in the workspace storage, registered as a model asset the deployment mounts', () => {
-    const { parsed, endpoint } = synthEndpoint({ ...MINIMAL_PROPS, weights: ModelWeights.fromNewStore() });
-    expect(onlyResource(parsed, 'azurerm_storage_container')).toMatchObject({
+  // The deployment starts its instances at deploy and waits for the readiness probe
+  // (https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-managed-online): a container the same
+  // deploy creates is still empty then.
+  test('a store created by the same deploy is refused, naming the order that works', () => {
+    expect(() => synthEndpoint({ ...MINIMAL_PROPS, weights: ModelWeights.fromNewStore() })).toThrow(
+      /weights: got "ModelWeights\.fromNewStore\(\) \(a store this construct creates\), created by the same deploy as AzureMlDetectorEndpoint 'stack\/Detector'".*ModelWeightsStore.*\[weights\.store-staged-before-start: /,
+    );
+  });
+
+  // A model asset's path is a datastore path, azureml://datastores/<name>/paths/<path> (Azure ML "Work with models",
+  // supported paths: https://learn.microsoft.com/azure/machine-learning/how-to-manage-models); an https blob URL is
+  // not one of them.
+  test('a ModelWeightsStore in a stack of its own: a datastore of the workspace, and a model asset on its path the deployment mounts', () => {
+    const app = Testing.app();
+    const weightsStack = new TerraformStack(app, 'weights');
+    const store = new ModelWeightsStore(weightsStack, 'Weights', { location: 'eastus', kind: 'azure-blob' });
+    const stack = new TerraformStack(app, 'stack');
+    const endpoint = new AzureMlDetectorEndpoint(stack, 'Detector', {
+      ...MINIMAL_PROPS,
+      weights: ModelWeights.fromStore(store),
+    });
+    weightsStack.prepareStack();
+    stack.prepareStack();
+    const storeParsed = JSON.parse(Testing.synth(weightsStack)) as TerraformJson;
+    expect(onlyResource(storeParsed, 'azurerm_storage_container')).toMatchObject({
       name: 'model-weights',
       container_access_type: 'private',
-      storage_account_id: expect.stringMatching(/^\$\{azurerm_storage_account\.Detector_Storage_\w+\.id\}$/),
     });
+    expect(onlyResource(storeParsed, 'azurerm_storage_account')).toMatchObject({
+      https_traffic_only_enabled: true,
+      min_tls_version: 'TLS1_2',
+      allow_nested_items_to_be_public: false,
+    });
+    const parsed = JSON.parse(Testing.synth(stack)) as TerraformJson;
+    expect(parsed.resource.azurerm_storage_container).toBeUndefined();
+    // An identity-based datastore (no key or SAS) on the store's container, in the workspace.
+    const datastore = onlyResource(parsed, 'azurerm_machine_learning_datastore_blobstorage');
+    expect(datastore).toMatchObject({
+      name: 'detector_weights',
+      workspace_id: expect.stringMatching(/^\$\{azurerm_machine_learning_workspace\.Detector_Workspace_\w+\.id\}$/),
+      storage_container_id: expect.stringMatching(/\/blobServices\/default\/containers\//),
+    });
+    expect(datastore.account_key).toBeUndefined();
+    expect(datastore.shared_access_signature).toBeUndefined();
     const template = armTemplate(parsed);
     const model = armResource(template, MODEL_VERSION_TYPE);
     expect(model).toMatchObject({
@@ -724,13 +806,24 @@ describe('AzureMlDetectorEndpoint weights', () => {
     expect(deployment.dependsOn).toContainEqual(deployment.properties.model);
     const values = JSON.stringify(templateDeployment(parsed, 'deployment').parameters_content);
     expect(values).toMatch(
-      /modelUri.*https:\/\/\$\{azurerm_storage_account\.Detector_Storage_\w+\.name\}\.blob\.core\.windows\.net\/\$\{azurerm_storage_container\.\w+\.name\}\/weights\//,
+      /modelUri.*azureml:\/\/subscriptions\/.*\/resourcegroups\/.*\/workspaces\/.*\/datastores\/.*\/paths\/weights\//,
     );
-    expect(endpoint.weights.source).toMatchObject({ kind: 'store', store: 'azure-blob', containerPath: 'platform' });
+    expect(templateDeployment(parsed, 'deployment').depends_on).toContainEqual(
+      expect.stringMatching(/^azurerm_machine_learning_datastore_blobstorage\./),
+    );
+    expect(endpoint.weights.source).toMatchObject({
+      kind: 'store',
+      store: 'azure-blob',
+      containerPath: 'platform',
+      storeStack: 'weights',
+    });
     expect(containerEnvironment(endpoint.deployment, endpoint.weights.source).MODEL_WEIGHTS_DIR).toBe('platform');
-    // The endpoint identity reads the workspace storage (Storage Blob Data Reader), nothing more for the weights.
-    expect(Object.keys(endpoint.roleAssignments)).not.toContain('EndpointWeightsBlobDataReader');
-    expect(endpoint.roleAssignments).toHaveProperty('EndpointStorageBlobDataReader');
+    // The endpoint identity reads that container alone (Storage Blob Data Reader scoped to it).
+    const grant = Object.values(resourcesOf(parsed, 'azurerm_role_assignment')).find(
+      (g) => (g.description as string).endsWith('Storage Blob Data Reader') && String(g.scope).includes('blobServices'),
+    );
+    expect(grant).toBeDefined();
+    expect(endpoint.roleAssignments).toHaveProperty('EndpointWeightsBlobDataReader');
   });
 
   test('an existing blob container in another account: Storage Blob Data Reader there for the endpoint identity', () => {

@@ -437,10 +437,28 @@ describe('ContainerAppsGpuDetectorService with existing resources', () => {
 
 describe('ContainerAppsGpuDetectorService options', () => {
   test('keeps a replica warm when minCapacity is 1, and then reports no cold start', () => {
-    const { parsed, service } = synthService({ ...MINIMAL_ON_DEMAND_PROPS, scaling: { minCapacity: 1 } });
+    const staged = ModelWeights.fromAzureFiles({
+      storageAccountName: 'teamweights',
+      shareName: 'models',
+      accessKey: 'key',
+    });
+    const { parsed, service } = synthService({
+      ...MINIMAL_ON_DEMAND_PROPS,
+      scaling: { minCapacity: 1 },
+      weights: staged,
+    });
     expect(onlyResource(parsed, 'azurerm_container_app').template).toMatchObject({ min_replicas: 1, max_replicas: 2 });
     expect(service.summary.coldStart).toMatch(/^none/);
     expect(service.summary.monthlyUsdAtMinCapacity).toBeGreaterThan(0);
+  });
+
+  // A warm replica starts with the revision (https://learn.microsoft.com/azure/container-apps/scale-app): against a
+  // share created by the same deploy it would start before the weights are staged.
+  test('a warm replica with a share created by the same deploy is refused; at min 0 the share may be staged after', () => {
+    expect(() => synthService({ ...MINIMAL_ON_DEMAND_PROPS, scaling: { minCapacity: 1 } })).toThrow(
+      /weights: got "ModelWeights\.fromNewStore\(\) \(a store this construct creates\), created by the same deploy as ContainerAppsGpuDetectorService 'stack\/Detector' with 1 warm replica\(s\)".*\[weights\.store-staged-before-start: /,
+    );
+    expect(() => synthService(MINIMAL_ON_DEMAND_PROPS)).not.toThrow();
   });
 
   test('allowInvokeFrom adds ranges to the ingress allow-list after construction', () => {

@@ -261,11 +261,54 @@ describe('DetectorAzureStack on demand', () => {
     }
   });
 
+  test('puts the weights share in a stack of its own, deployed and staged first, and reads it from there', () => {
+    const stack = onDemandStack({ mode: 'on-demand', subscriptionId: SUBSCRIPTION });
+    expect(stack.weightsStack?.node.id).toBe('DetectorAzure-weights');
+    const { serving, weights } = synthBoth(stack);
+    expect(Object.keys(weights.resource).sort()).toEqual([
+      'azurerm_resource_group',
+      'azurerm_storage_account',
+      'azurerm_storage_share',
+    ]);
+    expect(Object.keys(serving.resource)).not.toContain('azurerm_storage_share');
+    expect(weights.output.StageWeightsCommand.value).toMatch(
+      /&& az storage file upload-batch --account-name \$\{azurerm_storage_account\.\w+\.name\} --destination \$\{azurerm_storage_share\.\w+\.name\} --destination-path weights --source form-detector-weights$/,
+    );
+    // The share is mounted with the account key, read from the weights stack's state (cdktf marks it sensitive).
+    const storage = Object.values(serving.resource.azurerm_container_app_environment_storage)[0] as Record<
+      string,
+      string
+    >;
+    expect(storage.access_key).toMatch(
+      /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-DetectorAzure-weights\./,
+    );
+    expect(stack.service?.summary.weights?.storeCreatedBy).toEqual({ stack: 'DetectorAzure-weights' });
+  });
+
   test('synthesizes the same on-demand infrastructure as last reviewed', () => {
-    const json = Testing.synth(onDemandStack({ mode: 'on-demand', subscriptionId: SUBSCRIPTION }));
+    const { servingJson: json, weightsJson } = synthBoth(
+      onDemandStack({ mode: 'on-demand', subscriptionId: SUBSCRIPTION }),
+    );
     expect(json).toMatchSnapshot();
+    expect(weightsJson).toMatchSnapshot('the weights stack');
     const parsed = JSON.parse(json) as TerraformJson;
     const environment = Object.values(parsed.resource.azurerm_resource_group_template_deployment)[0];
     expect(JSON.parse(environment.template_content as string)).toMatchSnapshot('Container Apps environment template');
   });
 });
+
+/** The detector's stack and its weights stack, synthesized as `cdktf synth` does (cross-stack references resolved). */
+function synthBoth(stack: DetectorAzureStack) {
+  const weightsStack = stack.weightsStack;
+  if (!weightsStack) throw new Error('no weights stack');
+  weightsStack.prepareStack();
+  stack.prepareStack();
+  const servingJson = Testing.synth(stack);
+  const weightsJson = Testing.synth(weightsStack);
+  return {
+    servingJson,
+    weightsJson,
+    serving: JSON.parse(servingJson) as TerraformJson & { output: Record<string, { value: string }> },
+    weights: JSON.parse(weightsJson) as TerraformJson & { output: Record<string, { value: string }> },
+  };
+}

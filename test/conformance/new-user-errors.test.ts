@@ -8,7 +8,7 @@ import { TerraformStack, Testing } from 'cdktf';
 import { SageMakerOnDemandDetectorEndpoint } from '../../lib/aws';
 import { AzureMlDetectorEndpoint, ContainerAppsGpuDetectorService } from '../../lib/azure';
 import { DetectorValidationError, Duration, type ValidationProblem } from '../../lib/core';
-import { CloudRunGpuDetectorService, VertexDetectorEndpoint } from '../../lib/gcp';
+import { CloudRunGpuDetectorService, ModelWeights, VertexDetectorEndpoint } from '../../lib/gcp';
 import { TEST_ENV } from '../aws/helpers';
 
 /** The one error a construct throws, with its problems. */
@@ -77,7 +77,12 @@ test('Vertex AI with an unknown accelerator: the prop comes from the catalog loo
 test.each([
   [
     'Cloud Run, a fractional model load timeout (formerly startupTimeout)',
-    () => new CloudRunGpuDetectorService(tfStack(), 'R', { ...GCP, modelLoadTimeout: Duration.millis(90_500) }),
+    () =>
+      new CloudRunGpuDetectorService(tfStack(), 'R', {
+        ...GCP,
+        weights: ModelWeights.fromCloudStorage('gs://staged-weights/qwen3-vl-8b'),
+        modelLoadTimeout: Duration.millis(90_500),
+      }),
     ['modelLoadTimeout'],
   ],
   [

@@ -96,3 +96,32 @@ describe('bad model props are refused under the right prop name on all six const
     ).toEqual(['maxConcurrency', 'model', 'quantization', 'requestTimeout']);
   });
 });
+
+// Each platform's behaviour at deploy is the rule's (lib/core/platform-rules/first-deploy.ts, with its sources): Cloud
+// Run checks a new revision's health (v2 Condition.RevisionReason), Vertex AI's deployModel waits for the replicas,
+// Azure ML for the readiness probe, SageMaker for the variant's health check; an inference component at CopyCount 0
+// and a container app at 0 replicas start nothing.
+describe('a store created by the same deploy, on all six constructs', () => {
+  test.each(cases)(
+    '%s refuses it under weights where the platform starts the container at deploy, else accepts it',
+    (_name, construct) => {
+      const weights = construct.newStore();
+      if (!construct.startsAtDeploy) {
+        expect(construct.build({ weights }).summary.weights?.storeCreatedBy).toBe('this-stack');
+        return;
+      }
+      let thrown: unknown;
+      try {
+        construct.build({ weights });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(DetectorValidationError);
+      const problems = (thrown as DetectorValidationError).problems;
+      expect(problems.map((p) => p.prop)).toEqual(['weights']);
+      expect(problems[0].fix).toMatch(
+        /ModelWeightsStore.*ModelWeights\.fromStore\(store\).*\[weights\.store-staged-before-start: /,
+      );
+    },
+  );
+});

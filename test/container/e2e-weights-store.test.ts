@@ -281,4 +281,103 @@ describe('the Hugging Face token, from the secret store, to vLLM alone', () => {
       await api.close();
     }
   });
+
+  // Azure ML gives the container MSI_ENDPOINT and MSI_SECRET; a user-assigned identity is named by its client id
+  // (azureml-examples cli/endpoints/online/model-1/onlinescoring/score_managedidentity.py: `?clientid=…&resource=…`
+  // with the headers `secret` and `Metadata: true`; MSAL Node ManagedIdentitySources/MachineLearning.ts adds
+  // api-version=2017-09-01). Key Vault's Get Secret is `GET {vault}/secrets/{name}?api-version=7.4`
+  // (https://learn.microsoft.com/rest/api/keyvault/secrets/get-secret/get-secret?view=rest-keyvault-secrets-7.4).
+  it('Azure Key Vault (REST with the token of the endpoint identity from Azure ML’s managed identity endpoint)', async () => {
+    const token = 'hf_from_key_vault';
+    const api = await recordingServer((req) => {
+      const url = new URL(req.path, 'http://x');
+      if (url.pathname === '/msi/token') {
+        const ok =
+          req.headers.secret === 'msi-secret' &&
+          req.headers.metadata === 'true' &&
+          url.searchParams.get('api-version') === '2017-09-01' &&
+          url.searchParams.get('resource') === 'https://vault.azure.net' &&
+          url.searchParams.get('clientid') === 'endpoint-identity-client-id';
+        return ok
+          ? { body: JSON.stringify({ access_token: 'vault-token', token_type: 'Bearer', expires_on: '9999999999' }) }
+          : { status: 400, body: '{"error": "invalid_request"}' };
+      }
+      if (
+        url.pathname === '/secrets/hf-token' &&
+        url.searchParams.get('api-version') === '7.4' &&
+        req.headers.authorization === 'Bearer vault-token'
+      ) {
+        return { body: JSON.stringify({ value: token, id: 'https://forms.vault.azure.net/secrets/hf-token/1' }) };
+      }
+      return { status: 403, body: '{"error": {"code": "Forbidden"}}' };
+    });
+    try {
+      const ctl = await startController({
+        env: {
+          HF_TOKEN_SECRET: 'https://forms.vault.azure.net/secrets/hf-token',
+          KEY_VAULT_BASE_URL: api.url,
+          MSI_ENDPOINT: `${api.url}/msi/token`,
+          MSI_SECRET: 'msi-secret',
+          AZURE_CLIENT_ID: 'endpoint-identity-client-id',
+          HF_ENDPOINT: hub.url,
+        },
+      });
+      try {
+        expect(onlyStart(ctl).env?.HF_TOKEN).toBe(token);
+        expect(api.requests.map((r) => new URL(r.path, 'http://x').pathname)).toEqual([
+          '/msi/token',
+          '/secrets/hf-token',
+        ]);
+        await waitFor('the stand-in vLLM to ask the Hub', async () => hub.requests.length >= 2);
+        expect(hub.requests.every((r) => r.headers.authorization === `Bearer ${token}`)).toBe(true);
+        // Neither the Hugging Face token nor the vault token reaches a log.
+        expect(ctl.logs.join('\n')).not.toContain(token);
+        expect(ctl.logs.join('\n')).not.toContain('vault-token');
+      } finally {
+        await ctl.stop();
+      }
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('Azure Key Vault refusing the identity: the container stops, naming the secret and the role it needs, no token logged', async () => {
+    // The refusal comes a moment later, so the controller is seen listening before it stops.
+    const api = await recordingServer(async (req) =>
+      req.path.startsWith('/msi/token')
+        ? { body: JSON.stringify({ access_token: 'vault-token' }) }
+        : await new Promise((done) =>
+            setTimeout(
+              () =>
+                done({ status: 403, body: '{"error": {"code": "Forbidden", "message": "caller is not authorized"}}' }),
+              1_000,
+            ),
+          ),
+    );
+    try {
+      const ctl = await startController({
+        env: {
+          HF_TOKEN_SECRET: 'https://forms.vault.azure.net/secrets/hf-token',
+          KEY_VAULT_BASE_URL: api.url,
+          MSI_ENDPOINT: `${api.url}/msi/token`,
+          MSI_SECRET: 'msi-secret',
+        },
+        waitReady: false,
+      });
+      try {
+        expect((await ctl.exited).code).toBe(1);
+        const logs = ctl.logs.join('\n');
+        expect(logs).toMatch(
+          /reading the Hugging Face token from https:\/\/forms\.vault\.azure\.net\/secrets\/hf-token failed with HTTP 403/,
+        );
+        expect(logs).toMatch(/Key Vault Secrets User on the secret/);
+        expect(logs).not.toContain('vault-token');
+        expect(ctl.vllmStarts()).toHaveLength(0);
+      } finally {
+        await ctl.stop();
+      }
+    } finally {
+      await api.close();
+    }
+  });
 });

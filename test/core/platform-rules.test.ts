@@ -166,6 +166,20 @@ const CASES: Record<string, { pass: unknown; fail: unknown; value: RegExp }> = {
     fail: { gcsVolumes: 1 },
     value: /1 Cloud Storage volume\(s\) in the default execution environment/,
   },
+  // The container contract: the filesystem "is an in-memory filesystem, so writing to it uses the container
+  // instance's memory"; 16.3 GiB of 16-bit weights + 4 GiB of processes need 21 GiB.
+  'cloud-run.in-memory-filesystem': {
+    pass: { downloadGiB: 16.3, memoryGiB: 32, processGiB: 4 },
+    fail: { downloadGiB: 16.3, memoryGiB: 16, processGiB: 4 },
+    value: /16 GiB/,
+  },
+  // Cloud Run v2 RevisionReason: health checks run per revision (skipped only for a manually scaled service with 0
+  // instances), so a revision whose store is empty never becomes ready.
+  'weights.store-staged-before-start': {
+    pass: { serving: 'service', store: 'bucket', storeCreatedInSameDeploy: true, startsAtDeploy: false },
+    fail: { serving: 'service', store: 'bucket', storeCreatedInSameDeploy: true, startsAtDeploy: true },
+    value: /bucket, created by the same deploy as service/,
+  },
   'vllm.gpu-memory-fit': {
     pass: {
       model: MODEL_PROFILES['8B'],

@@ -17,7 +17,12 @@ import {
   Duration,
   SUMMARY_METADATA_KEY,
 } from '../../lib/core';
-import { CloudRunGpuDetectorService, ModelWeights, type CloudRunGpuDetectorServiceProps } from '../../lib/gcp';
+import {
+  CloudRunGpuDetectorService,
+  ModelWeights,
+  ModelWeightsStore,
+  type CloudRunGpuDetectorServiceProps,
+} from '../../lib/gcp';
 import { startupProbeTiming } from '../../lib/gcp/cloud-run-validation';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
@@ -29,7 +34,9 @@ Testing.setupJest();
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Tf = Record<string, any>;
 
-const BASE = { project: 'my-project', region: 'us-central1', imageTag: 'test' } as const;
+/** Weights staged already in a bucket of the team's: Cloud Run needs weights it can read at deploy. */
+const STAGED = ModelWeights.fromCloudStorage('gs://staged-weights/weights');
+const BASE = { project: 'my-project', region: 'us-central1', imageTag: 'test', weights: STAGED } as const;
 const APP = 'serviceAccount:forms-app@my-project.iam.gserviceaccount.com';
 
 function synth(
@@ -104,14 +111,11 @@ describe('CloudRunGpuDetectorService with minimal props', () => {
       name,
       value,
     }));
-    // …plus where the weights are: the Cloud Storage volume created for them (see the weights tests below).
+    // …plus where the weights are: the Cloud Storage volume they are mounted from (see the weights tests below).
     expect(container.env).toEqual([
       ...expected,
       { name: 'MODEL_WEIGHTS_DIR', value: '/mnt/model-weights/weights' },
-      {
-        name: 'MODEL_WEIGHTS_URI',
-        value: expect.stringMatching(/^gs:\/\/\$\{google_storage_bucket\.\w+\.name\}\/weights\/$/),
-      },
+      { name: 'MODEL_WEIGHTS_URI', value: 'gs://staged-weights/weights/' },
     ]);
     // Cloud Run sets PORT itself and refuses it in env.
     expect(container.env.map((e: Tf) => e.name)).not.toContain('PORT');
@@ -297,11 +301,8 @@ describe('CloudRunGpuDetectorService records its summary where npm run synth rea
     const service = new CloudRunGpuDetectorService(stack, 'Detector', BASE);
     const tf = stack.toTerraform() as Tf;
     const [resource] = Object.values(tf.resource.google_cloud_run_v2_service) as Tf[];
-    // The bucket created for the weights is named by a reference, which the JSON renders as Terraform would.
-    expect(resource['//'][SUMMARY_METADATA_KEY]).toEqual({ ...service.summary, weights: expect.any(Object) });
-    expect(resource['//'][SUMMARY_METADATA_KEY].weights.description).toMatch(
-      /^Cloud Storage gs:\/\/\$\{google_storage_bucket\.\w+\.name\}\/weights\/ \(created here\)$/,
-    );
+    expect(resource['//'][SUMMARY_METADATA_KEY]).toEqual(service.summary);
+    expect(service.summary.weights?.description).toBe('Cloud Storage gs://staged-weights/weights/ (existing)');
   });
 });
 
@@ -479,10 +480,12 @@ describe('CloudRunGpuDetectorService validation (one error per rule)', () => {
     expect(build({ cpu: 4, memoryGiB: 24 })).toThrow(/cpu: got 4; Cloud Run needs at least 6 vCPU for 24 GiB/);
   });
 
+  // Cloud Run's filesystem "is an in-memory filesystem, so writing to it uses the container instance's memory"
+  // (https://cloud.google.com/run/docs/container-contract#filesystem; rule cloud-run.in-memory-filesystem).
   test('too little memory to hold the weights downloaded from Hugging Face in the in-memory filesystem', () => {
     const hub = ModelWeights.fromHuggingFace();
     expect(build({ cpu: 4, memoryGiB: 16, weights: hub })).toThrow(
-      /memoryGiB: got 16; the base model Qwen\/Qwen3-VL-8B-Instruct is downloaded at start-up into Cloud Run's in-memory filesystem \(~16\.3 GiB .*use memoryGiB ≥ 21 \(with cpu 6 or more\)/,
+      /memoryGiB: got "16 GiB"; ~16\.3 GiB of 16-bit weights are downloaded at start into the in-memory filesystem and need about 21 GiB with the processes: use memoryGiB ≥ 21 \(with cpu 6 or more\).*\[cloud-run\.in-memory-filesystem: https:\/\/cloud\.google\.com\/run\/docs\/container-contract#filesystem\]/,
     );
     // Weights baked into the image: the minimum is enough.
     expect(build({ cpu: 4, memoryGiB: 16, baseModel: '/models/qwen3-vl-8b', weights: hub })).not.toThrow();
@@ -606,22 +609,63 @@ describe('CloudRunGpuDetectorService validation (one error per rule)', () => {
 });
 
 describe('CloudRunGpuDetectorService weights', () => {
-  test('by default a bucket created here, mounted read-only as a Cloud Storage volume in the gen2 environment', () => {
-    const { json, parsed, run, service } = synth();
-    // One bucket: uniform bucket-level access, public access prevention enforced, in the service's region.
-    expect(json).toHaveResourceWithProperties(StorageBucket, {
+  // Cloud Run starts the new revision at deploy and checks its health (Cloud Run v2 Condition.RevisionReason
+  // HEALTH_CHECK_CONTAINER_ERROR; HEALTH_CHECK_SKIPPED only for a manually scaled service with 0 instances:
+  // https://cloud.google.com/run/docs/reference/rest/v2/Condition#RevisionReason): a store the same deploy creates is
+  // empty, so the revision never becomes ready.
+  test('a store created in the same deploy is refused, with the order that works', () => {
+    expect(build({ weights: ModelWeights.fromNewStore() })).toThrow(
+      /weights: got "ModelWeights\.fromNewStore\(\) \(a bucket this construct creates\), created by the same deploy as CloudRunGpuDetectorService 'stack\/Detector'"; .*Create the store in a stack of its own \(ModelWeightsStore\), deploy that stack, stage the weights .*ModelWeights\.fromStore\(store\).*\[weights\.store-staged-before-start: https:\/\/cloud\.google\.com\/run\/docs\/reference\/rest\/v2\/Condition#RevisionReason\]/,
+    );
+    // …and so is a ModelWeightsStore in the service's own stack.
+    expect(() =>
+      Testing.synthScope((scope) => {
+        const store = new ModelWeightsStore(scope, 'Weights', { project: 'my-project', region: 'us-central1' });
+        new CloudRunGpuDetectorService(scope, 'Detector', { ...BASE, weights: ModelWeights.fromStore(store) });
+      }),
+    ).toThrow(/weights: got "ModelWeightsStore 'stack\/Weights', in the same stack, created by the same deploy/);
+  });
+
+  test('without weights it names the three choices (no default: nothing is readable before the deploy)', () => {
+    const { weights: _none, ...noWeights } = BASE;
+    expect(() =>
+      Testing.synthScope(
+        (scope) => new CloudRunGpuDetectorService(scope, 'Detector', noWeights as CloudRunGpuDetectorServiceProps),
+      ),
+    ).toThrow(
+      /weights: got undefined; Cloud Run starts the container when it deploys a revision.*ModelWeights\.fromStore\(store\).*fromCloudStorage.*fromHuggingFace/,
+    );
+  });
+
+  test('a ModelWeightsStore in a stack of its own: its bucket mounted read-only in the gen2 environment, read by the service account alone', () => {
+    const app = Testing.app();
+    const weightsStack = new TerraformStack(app, 'weights');
+    const store = new ModelWeightsStore(weightsStack, 'Weights', { project: 'my-project', region: 'us-central1' });
+    const stack = new TerraformStack(app, 'stack');
+    const service = new CloudRunGpuDetectorService(stack, 'Detector', {
+      ...BASE,
+      weights: ModelWeights.fromStore(store),
+    });
+    for (const s of [weightsStack, stack]) s.prepareStack();
+    const storeJson = Testing.synth(weightsStack);
+    const json = Testing.synth(stack);
+    const parsed = JSON.parse(json);
+    const run = resourcesOfType(parsed, 'google_cloud_run_v2_service')[0];
+    // The bucket, in the store's stack only: uniform bucket-level access, public access prevention enforced, in the
+    // service's region, kept by destroy while it holds the weights.
+    expect(storeJson).toHaveResourceWithProperties(StorageBucket, {
       project: 'my-project',
       location: 'us-central1',
       uniform_bucket_level_access: true,
       public_access_prevention: 'enforced',
       force_destroy: false,
     });
-    expect(resourcesOfType(parsed, 'google_storage_bucket')).toHaveLength(1);
-    // Read by the serving account alone, on that bucket only.
+    expect(resourcesOfType(parsed, 'google_storage_bucket')).toHaveLength(0);
+    // Read by the serving account alone, on that bucket only (its name read from the store's stack).
     const readers = resourcesOfType(parsed, 'google_storage_bucket_iam_member');
     expect(readers).toEqual([
       expect.objectContaining({
-        bucket: expect.stringMatching(/^\$\{google_storage_bucket\.\w+\.name\}$/),
+        bucket: expect.stringMatching(/cross-stack-reference-input-weights/),
         role: 'roles/storage.objectViewer',
         member: expect.stringMatching(/^\$\{google_service_account\.\w+\.member\}$/),
       }),
@@ -639,9 +683,22 @@ describe('CloudRunGpuDetectorService weights', () => {
     expect(run.depends_on).toEqual(
       expect.arrayContaining([expect.stringMatching(/^google_storage_bucket_iam_member\./)]),
     );
-    expect(service.summary.weights?.stagingCommands?.[2]).toMatch(
-      /^gcloud storage rsync --recursive form-detector-weights gs:\/\/\$\{.*\}\/weights$/,
-    );
+    expect(service.weights.source).toMatchObject({ createdHere: false, storeStack: 'weights' });
+    // The plan stops while the store's config.json is missing: a Terraform precondition on the service over a
+    // plan-time list of that one object, whose message carries the staging commands.
+    const [objects] = Object.values(parsed.data.google_storage_bucket_objects) as Tf[];
+    expect(objects).toEqual({ bucket: readers[0].bucket, match_glob: 'weights/config.json' });
+    expect(run.lifecycle.precondition).toEqual([
+      {
+        condition: expect.stringMatching(
+          /^\$\{\(length\(data\.google_storage_bucket_objects\.\w+\.bucket_objects\) >= 1\)\}$/,
+        ),
+        error_message: expect.stringMatching(
+          /^The weights are not staged: gs:\/\/\$\{data\.terraform_remote_state\..*\}\/weights\/config\.json does not exist.*hf download Qwen\/Qwen3-VL-8B-Instruct .* && gcloud storage rsync --recursive form-detector-weights gs:\/\/\$\{/,
+        ),
+      },
+    ]);
+    expect(service.summary.weights?.storeCreatedBy).toEqual({ stack: 'weights' });
   });
 
   test('an existing bucket path: no bucket created, read granted on its prefix, mounted at its root', () => {
@@ -657,6 +714,8 @@ describe('CloudRunGpuDetectorService weights', () => {
       }),
     });
     expect(run.template.volumes).toEqual([{ name: 'model-weights', gcs: { bucket: 'team-models', read_only: true } }]);
+    // A bucket of the team's may not be listable by whoever deploys: no plan-time check there.
+    expect(run.lifecycle).toBeUndefined();
     expect(run.template.containers[0].env).toContainEqual({
       name: 'MODEL_WEIGHTS_DIR',
       value: '/mnt/model-weights/qwen3-vl-8b',

@@ -6,6 +6,7 @@ import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint'
 import {
   CloudRunGpuDetectorService,
   DetectorGcpStack,
+  ModelWeights,
   VertexDetectorEndpoint,
   vertexDeployCommand,
   vertexDeployScriptPath,
@@ -244,7 +245,8 @@ describe('DetectorGcpStack mode', () => {
 
   test('on-demand outputs the service URL, the predict URL, the repository, the docker push target and how to stage the weights', () => {
     const stack = new DetectorGcpStack(Testing.app(), 'gcp', { ...place, mode: 'on-demand', env: {} });
-    const outputs = JSON.parse(Testing.synth(stack)).output;
+    const { serving, weights } = synthBoth(stack);
+    const outputs = serving.output;
     expect(Object.keys(outputs).sort()).toEqual([
       'DockerPushTarget',
       'PredictUrl',
@@ -252,14 +254,29 @@ describe('DetectorGcpStack mode', () => {
       'ServiceUrl',
       'StageWeightsCommand',
       'WeightsLocation',
+      // cdktf's cross-stack references are read from the weights stack's outputs, never its resources.
     ]);
+    expect(JSON.stringify(serving.resource)).not.toContain('google_storage_bucket.');
+    // The store and its outputs are in the weights stack, deployed and staged first (Cloud Run starts the revision at
+    // deploy: rule weights.store-staged-before-start).
+    expect(Object.keys(weights.resource)).toEqual(['google_storage_bucket']);
     const bucket = /\$\{google_storage_bucket\.\w+\.name\}/.source;
-    expect(outputs.WeightsLocation.value).toMatch(new RegExp(`^gs://${bucket}/weights/$`));
-    expect(outputs.StageWeightsCommand.value).toMatch(
+    expect(weights.output.WeightsLocation.value).toMatch(new RegExp(`^gs://${bucket}/weights/$`));
+    expect(weights.output.StageWeightsCommand.value).toMatch(
       new RegExp(
         '^hf download Qwen/Qwen3-VL-8B-Instruct --local-dir form-detector-weights && ' +
           'hf download takumi123xxx/pdfme-form-field-detector-lora --local-dir form-detector-weights/adapter && ' +
           `gcloud storage rsync --recursive form-detector-weights gs://${bucket}/weights$`,
+      ),
+    );
+    const remote = /\$\{data\.terraform_remote_state\.cross-stack-reference-input-gcp-weights\.outputs\.[\w-]+\}/
+      .source;
+    expect(outputs.WeightsLocation.value).toMatch(new RegExp(`^gs://${remote}/weights/$`));
+    expect(outputs.StageWeightsCommand.value).toMatch(
+      new RegExp(
+        '^hf download Qwen/Qwen3-VL-8B-Instruct --local-dir form-detector-weights && ' +
+          'hf download takumi123xxx/pdfme-form-field-detector-lora --local-dir form-detector-weights/adapter && ' +
+          `gcloud storage rsync --recursive form-detector-weights gs://${remote}/weights$`,
       ),
     );
     expect(outputs.ServiceUrl.value).toMatch(/^\$\{google_cloud_run_v2_service\.\w+\.uri\}$/);
@@ -280,8 +297,41 @@ describe('DetectorGcpStack mode', () => {
       },
       env: {},
     });
-    const json = Testing.synth(stack);
-    expect(json).not.toContain(join(__dirname, '..', '..'));
-    expect(json).toMatchSnapshot();
+    const { servingJson, weightsJson } = synthBoth(stack);
+    expect(servingJson + weightsJson).not.toContain(join(__dirname, '..', '..'));
+    expect(servingJson).toMatchSnapshot();
+    // The weights stack, deployed and staged before it.
+    expect(weightsJson).toMatchSnapshot();
+  });
+
+  test('always-on keeps Hugging Face and no weights stack; a new store given to it goes in a weights stack too', () => {
+    expect(new DetectorGcpStack(Testing.app(), 'gcp', { ...place, env: {} }).weightsStack).toBeUndefined();
+    const stack = new DetectorGcpStack(Testing.app(), 'gcp', {
+      ...place,
+      alwaysOn: { imageTag: 'v1', weights: ModelWeights.fromNewStore({ prefix: 'qwen3-vl-8b' }) },
+      env: {},
+    });
+    expect(stack.weightsStack?.node.id).toBe('gcp-weights');
+    const { serving, weights } = synthBoth(stack);
+    expect(weights.output.WeightsLocation.value).toMatch(/\/qwen3-vl-8b\/$/);
+    expect(JSON.stringify(serving.locals)).toMatch(/"artifactUri":"gs:\/\/\$\{data\.terraform_remote_state\./);
   });
 });
+
+/** The detector's stack and its weights stack, synthesized as `cdktf synth` does (cross-stack references resolved). */
+function synthBoth(stack: DetectorGcpStack) {
+  const weightsStack = stack.weightsStack;
+  if (!weightsStack) throw new Error('no weights stack');
+  weightsStack.prepareStack();
+  stack.prepareStack();
+  const servingJson = Testing.synth(stack);
+  const weightsJson = Testing.synth(weightsStack);
+  return {
+    servingJson,
+    weightsJson,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    serving: JSON.parse(servingJson) as any,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    weights: JSON.parse(weightsJson) as any,
+  };
+}

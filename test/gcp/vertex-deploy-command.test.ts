@@ -83,6 +83,7 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     PATH: process.env.PATH,
     GOOGLE_OAUTH_ACCESS_TOKEN: standIn.token,
     FORM_DETECTOR_VERTEX_API_BASE_URL: baseUrl,
+    FORM_DETECTOR_STORAGE_API_BASE_URL: baseUrl,
     FORM_DETECTOR_VERTEX_POLL_MS: '5',
     ...extra,
   };
@@ -199,6 +200,31 @@ describe('vertex-deploy deploy', () => {
       /containerSpec\.healthProbe: period 30 s, timeout 10 s; Vertex AI requires the healthProbe timeout to exceed its period.*vertex\.probe-timeout-exceeds-period/,
     );
     expect(standIn.mutatingCalls()).toEqual([]);
+  });
+
+  // deployModel starts the replicas and waits for them
+  // (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/deployModel): against an
+  // empty store they would never become ready (rule weights.store-staged-before-start).
+  test('GIVEN weights in Cloud Storage not staged yet WHEN deployed THEN it stops before any upload, with the staging commands; once staged it deploys', async () => {
+    const s = synthesize();
+    standIn.createEndpoint(REGION, s.endpointId);
+    const staged = withConfig(s.configJson, (c) => ({ ...c, artifactUri: 'gs://team-weights/qwen3-vl-8b/' }));
+
+    const refused = await run('deploy', staged);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toMatch(
+      /the weights are not staged: gs:\/\/team-weights\/qwen3-vl-8b\/config\.json does not exist/,
+    );
+    expect(refused.err).toMatch(/hf download Qwen\/Qwen3-VL-8B-Instruct --local-dir form-detector-weights/);
+    expect(refused.err).toMatch(
+      /gcloud storage rsync --recursive form-detector-weights gs:\/\/team-weights\/qwen3-vl-8b/,
+    );
+    expect(standIn.mutatingCalls()).toEqual([]);
+    expect(standIn.calls.map((c) => c.path)).toContain('/storage/v1/b/team-weights/o/qwen3-vl-8b/config.json');
+
+    standIn.objects.add('gs://team-weights/qwen3-vl-8b/config.json');
+    const deployed = await run('deploy', staged);
+    expect(deployed).toMatchObject({ code: 0, outcome: { action: 'deployed' } });
   });
 
   test('GIVEN a deployed config WHEN deployed again unchanged THEN it makes no mutating call', async () => {

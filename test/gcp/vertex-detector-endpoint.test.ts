@@ -8,7 +8,7 @@ import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
-import { DataResource, TerraformVariable, Testing, Token } from 'cdktf';
+import { DataResource, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import {
   containerEnvironment,
@@ -20,6 +20,7 @@ import {
 import {
   DetectorGcpStack,
   ModelWeights,
+  ModelWeightsStore,
   VertexDetectorEndpoint,
   type VertexDetectorEndpointProps,
 } from '../../lib/gcp';
@@ -683,15 +684,38 @@ describe('VertexDetectorEndpoint weights', () => {
     });
   });
 
-  test('a bucket created here: the artifactUri the container copies (MODEL_WEIGHTS_DIR=platform), read by the account', () => {
-    const { parsed } = synth({ weights: ModelWeights.fromNewStore({ prefix: 'qwen3-vl-8b' }) });
-    const [bucket] = resourcesOfType(parsed, 'google_storage_bucket');
+  // deployModel starts the replicas and waits for them to deploy
+  // (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/deployModel): a store the
+  // same deploy creates is still empty then.
+  test('a bucket created by the same deploy is refused, naming the order that works', () => {
+    expect(build({ weights: ModelWeights.fromNewStore({ prefix: 'qwen3-vl-8b' }) })).toThrow(
+      /weights: got "ModelWeights\.fromNewStore\(\) \(a bucket this construct creates\), created by the same deploy as VertexDetectorEndpoint 'stack\/Detector'"; .*ModelWeightsStore.*\[weights\.store-staged-before-start: /,
+    );
+  });
+
+  test('a ModelWeightsStore in a stack of its own: the artifactUri the container copies (MODEL_WEIGHTS_DIR=platform), read by the account', () => {
+    const app = Testing.app();
+    const weightsStack = new TerraformStack(app, 'weights');
+    const store = new ModelWeightsStore(weightsStack, 'Weights', {
+      project: 'my-project',
+      region: 'us-central1',
+      prefix: 'qwen3-vl-8b',
+    });
+    const stack = new TerraformStack(app, 'stack');
+    new VertexDetectorEndpoint(stack, 'Detector', { ...BASE, weights: ModelWeights.fromStore(store) });
+    weightsStack.prepareStack();
+    stack.prepareStack();
+    const [bucket] = resourcesOfType(JSON.parse(Testing.synth(weightsStack)), 'google_storage_bucket');
     expect(bucket).toMatchObject({
       location: 'us-central1',
       uniform_bucket_level_access: true,
       public_access_prevention: 'enforced',
     });
-    expect(deployConfig(parsed).artifactUri).toMatch(/^gs:\/\/\$\{google_storage_bucket\.\w+\.name\}\/qwen3-vl-8b\/$/);
+    const parsed = JSON.parse(Testing.synth(stack));
+    expect(resourcesOfType(parsed, 'google_storage_bucket')).toHaveLength(0);
+    expect(deployConfig(parsed).artifactUri).toMatch(
+      /^gs:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-weights\.outputs\.[\w-]+\}\/qwen3-vl-8b\/$/,
+    );
     expect(env(parsed)).toMatchObject({
       MODEL_WEIGHTS_DIR: 'platform',
       MODEL_WEIGHTS_URI: deployConfig(parsed).artifactUri,
@@ -701,6 +725,7 @@ describe('VertexDetectorEndpoint weights', () => {
       role: 'roles/storage.objectViewer',
       member: expect.stringContaining('google_service_account'),
     });
+    expect(grant.condition).toBeUndefined();
     const [step] = resourcesOfType(parsed, 'terraform_data');
     expect(step.depends_on).toEqual(
       expect.arrayContaining([expect.stringMatching(/^google_storage_bucket_iam_member\./)]),

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App as CdkApp } from 'aws-cdk-lib/core';
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { TerraformResource, App as TfApp } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { DetectorAwsStack } from '../../lib/aws';
@@ -70,6 +71,12 @@ beforeAll(() => {
     s.gcpOnDemand.service!.service.addOverride('template.containers.0.startup_probe.initial_delay_seconds', 0);
     // A Cloud Storage volume in the default (first-generation) execution environment.
     s.gcpOnDemand.service!.service.addOverride('template.execution_environment', null);
+    // …mounting a bucket created in the service's own stack: empty when Cloud Run starts the revision at deploy.
+    const sameStackBucket = new StorageBucket(s.gcpOnDemand, 'SameStackWeights', {
+      name: 'p-same-stack-weights',
+      location: 'us-central1',
+    });
+    s.gcpOnDemand.service!.service.addOverride('template.volumes.0.gcs.bucket', sameStackBucket.name);
     // The Container App no longer waits for its role assignments to propagate before pulling the image.
     const environment = resourcesOf(s.azureOnDemand, 'azurerm_resource_group_template_deployment');
     // (cdktf merges a depends_on override into the list, so the list itself is replaced.)
@@ -115,6 +122,7 @@ describe('preflight', () => {
         'azure.role-assignment-propagation @ azure-on-demand (on-demand)',
         'cloud-run.startup-probe-window @ gcp-on-demand (on-demand)',
         'cloud-run.gcs-volume-gen2 @ gcp-on-demand (on-demand)',
+        'weights.store-staged-before-start @ gcp-on-demand (on-demand)',
         // No AMI means SageMaker's default on g5: driver 470, CUDA 11.4.
         'sagemaker.ami-driver-runs-image @ FormDetector (always-on)',
         'sagemaker.inference-ami-instance @ FormDetectorOnDemand (on-demand)',
@@ -128,6 +136,9 @@ describe('preflight', () => {
     expect(line('sagemaker.inference-ami-instance')).toMatch(/ml\.g5\.xlarge/);
     expect(line('cloud-run.startup-probe-window')).toMatch(/300/);
     expect(line('cloud-run.gcs-volume-gen2')).toMatch(/default execution environment.*EXECUTION_ENVIRONMENT_GEN2/);
+    expect(line('weights.store-staged-before-start')).toMatch(
+      /google_storage_bucket\.SameStackWeights\S*, created by the same deploy as the service.*ModelWeightsStore/,
+    );
     // A warning rule broken is WARN, beside the failures, and fails nothing.
     const warned = checks.filter((c) => c.status === 'WARN');
     expect(warned.map((c) => `${c.rule.id} @ ${c.deployment.label}`)).toEqual([
@@ -143,8 +154,8 @@ describe('preflight', () => {
       /azurerm_container_app\.\S+ runs as azurerm_user_assigned_identity\.\S+ and waits for none/,
     );
     expect(roles.join('\n')).toMatch(/azurerm_machine_learning_workspace\.\S+ waits 60 s/);
-    expect(report).toMatch(/\d+ pass, 7 fail, 1 warning/);
-    expect(report).toMatch(/✖ 7 rule checks failed/);
+    expect(report).toMatch(/\d+ pass, 8 fail, 1 warning/);
+    expect(report).toMatch(/✖ 8 rule checks failed/);
     // The rest still pass: a failure is reported beside the rules that hold.
     expect(checks.filter((c) => c.status === 'PASS').length).toBeGreaterThan(40);
   });

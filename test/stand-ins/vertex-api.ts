@@ -2,7 +2,7 @@
  * STAND-IN for the Vertex AI REST API v1 — test code only, never used by production code paths.
  *
  * Serves the calls the deploy step makes (endpoints.get, models.list/upload/delete, endpoints.deployModel/
- * undeployModel, operations.get) over local HTTP, keeps endpoints/models/deployed models in memory, records every
+ * undeployModel, operations.get, and Cloud Storage's objects.get for the staged-weights check) over local HTTP, keeps endpoints/models/deployed models in memory, records every
  * request, and plays long-running operations (each finishes after `operationPolls` polls). It enforces the rules the
  * real API enforces that the deploy step must respect: bearer token required, traffic splits must add up to 100,
  * a deployed model with traffic cannot be undeployed unless the request reassigns it (or it is the last one), a
@@ -77,6 +77,8 @@ export const STAND_IN_PROJECT_NUMBER = '123456789012';
 
 export class VertexApiStandIn {
   readonly calls: RecordedCall[] = [];
+  /** Cloud Storage objects that exist, as `gs://bucket/name` (the JSON API's objects.get answers 200 or 404). */
+  readonly objects = new Set<string>();
   readonly endpoints = new Map<string, StandInEndpoint>();
   readonly models = new Map<string, StandInModel>();
   private readonly operations = new Map<string, StandInOperation>();
@@ -141,6 +143,12 @@ export class VertexApiStandIn {
 
     if (req.headers.authorization !== `Bearer ${this.token}`) {
       return this.error(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+    }
+    const object = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path);
+    if (object && method === 'GET') {
+      return this.objects.has(`gs://${object[1]}/${object[2]}`)
+        ? this.json(res, { name: object[2] })
+        : this.error(res, 404, 'NOT_FOUND', `No such object: ${object[1]}/${object[2]}`);
     }
     const fault = this.faults.find((f) => (f.times ?? 0) > 0 && f.match.test(`${method} ${path}`));
     if (fault) {

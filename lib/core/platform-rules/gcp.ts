@@ -322,3 +322,47 @@ export const CLOUD_RUN_GCS_VOLUME_GEN2 = platformRule<{ gcsVolumes: number; exec
       `set execution_environment = "${CLOUD_RUN_GCS_VOLUME_EXECUTION_ENVIRONMENT}"`,
     ),
 });
+
+/** Room for the controller, vLLM's CPU side and the image decoding next to downloaded weights, GiB (an estimate). */
+export const CLOUD_RUN_PROCESS_MEMORY_GIB = 4;
+
+/** What a Cloud Run instance writes to its filesystem at start, against its memory. */
+export interface InMemoryDownloadInput {
+  /** GiB written to the filesystem at every start (a Hugging Face download); 0 for a mounted store or the image. */
+  readonly downloadGiB: number;
+  /** The instance memory, GiB. */
+  readonly memoryGiB: number;
+  /** Room the processes need next to the files (controller, vLLM's CPU side, image decoding), GiB. */
+  readonly processGiB: number;
+}
+
+/** Weights downloaded at start fit the instance memory next to the processes (the filesystem is in memory). */
+export const CLOUD_RUN_IN_MEMORY_FILESYSTEM = platformRule<InMemoryDownloadInput>({
+  id: 'cloud-run.in-memory-filesystem',
+  platform: 'Cloud Run',
+  statement:
+    'The container filesystem "is an in-memory filesystem, so writing to it uses the container instance\'s memory": ' +
+    'weights downloaded at start must fit in the instance memory next to the processes',
+  source: 'https://cloud.google.com/run/docs/container-contract#filesystem',
+  unverified: 'the room the processes need (4 GiB) is an estimate',
+  appliesTo: ['cloud-run-service'],
+  synth: true,
+  preflight: true,
+  check: ({ downloadGiB, memoryGiB, processGiB }) => {
+    const needed = Math.ceil(downloadGiB + processGiB);
+    if (downloadGiB === 0 || memoryGiB >= needed) return [];
+    const raise =
+      needed <= CLOUD_RUN_GPU_LIMITS.maxMemoryGiB
+        ? `use memoryGiB ≥ ${needed} (with cpu ${CLOUD_RUN_GPU_LIMITS.minCpuForMemory(needed)} or more), or stage `
+        : `that is more than Cloud Run's ${CLOUD_RUN_GPU_LIMITS.maxMemoryGiB} GiB: stage `;
+    return [
+      {
+        value: `${memoryGiB} GiB`,
+        fix:
+          `~${downloadGiB.toFixed(1)} GiB of 16-bit weights are downloaded at start into the in-memory filesystem and ` +
+          `need about ${needed} GiB with the processes: ${raise}the weights in Cloud Storage (a mounted volume uses ` +
+          'no instance memory) or bake them into the image and set baseModel to their directory',
+      },
+    ];
+  },
+});

@@ -4,6 +4,7 @@
  */
 import * as azure from './azure';
 import * as cuda from './cuda';
+import * as firstDeploy from './first-deploy';
 import * as gcp from './gcp';
 import type { AnyPlatformRule } from './rule';
 import * as sagemaker from './sagemaker';
@@ -11,6 +12,7 @@ import * as vllm from './vllm';
 
 export * from './azure';
 export * from './cuda';
+export * from './first-deploy';
 export * from './gcp';
 export * from './rule';
 export * from './sagemaker';
@@ -39,6 +41,7 @@ export const PLATFORM_RULES: readonly AnyPlatformRule[] = [
   gcp.CLOUD_RUN_STARTUP_INITIAL_DELAY,
   gcp.CLOUD_RUN_START_WINDOW,
   gcp.CLOUD_RUN_GCS_VOLUME_GEN2,
+  gcp.CLOUD_RUN_IN_MEMORY_FILESYSTEM,
   gcp.CLOUD_RUN_PROBE_TIMEOUT,
   gcp.CLOUD_RUN_GPU_REGION,
   gcp.CLOUD_RUN_REQUEST_TIMEOUT,
@@ -51,6 +54,7 @@ export const PLATFORM_RULES: readonly AnyPlatformRule[] = [
   azure.CONTAINER_APPS_PROBE_RANGES,
   azure.CONTAINER_APPS_MAX_REPLICAS,
   azure.CONTAINER_APPS_REPLICA_STORAGE,
+  firstDeploy.WEIGHTS_STORE_STAGED_BEFORE_START,
   vllm.VLLM_GPU_MEMORY_FIT,
   vllm.VLLM_QUANTIZATION_GPU,
 ];

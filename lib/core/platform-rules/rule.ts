@@ -18,6 +18,7 @@ export type RulePlatform =
   | 'Azure RBAC'
   | 'Azure Monitor'
   | 'NVIDIA CUDA'
+  | 'Model weights'
   | 'vLLM';
 
 /** The deployments a rule can apply to, one per construct (preflight evaluates a rule only where it applies). */

@@ -54,11 +54,14 @@ export interface RecordingServer {
 
 /** An HTTP server that records every request and answers with `handler`. */
 export async function recordingServer(
-  handler: (req: { method: string; path: string; headers: IncomingMessage['headers']; body: string }) => {
-    status?: number;
-    body?: string | Buffer;
-    headers?: Record<string, string>;
-  },
+  handler: (req: {
+    method: string;
+    path: string;
+    headers: IncomingMessage['headers'];
+    body: string;
+  }) =>
+    | { status?: number; body?: string | Buffer; headers?: Record<string, string> }
+    | Promise<{ status?: number; body?: string | Buffer; headers?: Record<string, string> }>,
 ): Promise<RecordingServer> {
   const requests: RecordingServer['requests'] = [];
   const server: Server = createServer(async (req, res) => {
@@ -71,7 +74,7 @@ export async function recordingServer(
       body: Buffer.concat(chunks).toString(),
     };
     requests.push(seen);
-    const answer = handler(seen);
+    const answer = await handler(seen);
     res.writeHead(answer.status ?? 200, answer.headers ?? { 'content-type': 'application/json' });
     res.end(answer.body ?? '{}');
   });
