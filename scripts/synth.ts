@@ -7,6 +7,7 @@
  * always-on with on-demand as each would really be configured (SYNTH_COMPARE=0 skips it).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   DEPLOYMENT_MODE_ENV,
@@ -55,6 +56,9 @@ const baseEnv: NodeJS.ProcessEnv = {
   AWS_EC2_METADATA_DISABLED: 'true',
   CI: process.env.CI ?? 'true',
 };
+// cdktf synth calls terraform, which reads its CLI configuration from TF_CLI_CONFIG_FILE: a path to a file that does
+// not exist makes every call print an error box, though synthesis needs no CLI configuration at all.
+if (baseEnv.TF_CLI_CONFIG_FILE && !existsSync(baseEnv.TF_CLI_CONFIG_FILE)) delete baseEnv.TF_CLI_CONFIG_FILE;
 
 function run(title: string, command: string, args: string[], env: NodeJS.ProcessEnv): void {
   console.log(`\n▶ ${title}: ${[command, ...args].join(' ')}`);

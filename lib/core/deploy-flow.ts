@@ -42,10 +42,7 @@ export function deployFlow(summary: DeploymentSummary, stack: string): string[] 
   return [
     `1. ${deploy(createdBy.stack)}   (the weights store alone)`,
     `2. ${stage}   (the StageWeightsCommand output of ${createdBy.stack} has the real location)`,
-    `3. ${deploy(stack)}   (${
-      summary.mode === 'on-demand' && summary.minCapacity === 0
-        ? 'starts nothing until the first request, which reads the staged weights'
-        : 'the detector starts against the staged weights'
-    })`,
+    // Worded for every platform: a Cloud Run revision is started once at deploy to check it, even at minimum 0.
+    `3. ${deploy(stack)}   (every instance it starts reads the staged weights)`,
   ];
 }

@@ -198,8 +198,7 @@ describe('the first-deploy order npm run synth prints', () => {
       '1. FORM_DETECTOR_MODE=on-demand npx cdktf deploy gcp-weights   (the weights store alone)',
       `2. stage the weights: ${DOWNLOADS.join(' && ')} && gcloud storage rsync --recursive form-detector-weights ` +
         'gs://b/weights   (the StageWeightsCommand output of gcp-weights has the real location)',
-      '3. FORM_DETECTOR_MODE=on-demand npx cdktf deploy gcp   (starts nothing until the first request, which reads ' +
-        'the staged weights)',
+      '3. FORM_DETECTOR_MODE=on-demand npx cdktf deploy gcp   (every instance it starts reads the staged weights)',
     ]);
   });
 
