@@ -2,9 +2,6 @@
 import {
   AZURE_INSTANCES,
   CONTAINER_APPS_GPU_PROFILES,
-  CONTAINER_ENV,
-  huggingFaceDownloadGiB,
-  MODEL_PROFILES,
   SUMMARY_METADATA_KEY,
   type DeploymentSummary,
   type EndpointPut,
@@ -23,6 +20,7 @@ import {
   terraformReferenceTo,
   values,
   vllmInputs,
+  weightsOrigin,
   type Json,
   type RuleInputs,
   type SynthesizedDeployment,
@@ -250,20 +248,10 @@ export function containerAppsDeployment(
 /** Where the replica's weights come from (a mounted store, the image, or a download at start) and its vCPUs. */
 function replicaStorageInputs(env: Record<string, unknown>, vcpus: number | undefined): RuleInputs {
   if (vcpus === undefined) return notChecked('the container cpu is not a literal');
-  const baseModel = env[CONTAINER_ENV.baseModel];
-  const source =
-    typeof env[CONTAINER_ENV.modelWeightsDir] === 'string'
-      ? 'store'
-      : typeof baseModel === 'string' && baseModel.startsWith('/')
-        ? 'image'
-        : 'huggingface';
-  const model = Object.values(MODEL_PROFILES).find((m) => m.baseModel === baseModel);
-  if (source === 'huggingface' && !model) {
-    return notChecked('the base model is not a profile whose download size is known');
-  }
-  const downloadGiB = model ? huggingFaceDownloadGiB({ model }) : 0;
+  const { source, storeDir, downloadGiB } = weightsOrigin(env);
+  if (downloadGiB === undefined) return notChecked('the base model is not a profile whose download size is known');
   return values({
-    what: `${vcpus} vCPU, weights ${source === 'store' ? `mounted at ${String(env[CONTAINER_ENV.modelWeightsDir])}` : source === 'image' ? 'in the image' : `downloaded (~${downloadGiB.toFixed(0)} GiB)`}`,
+    what: `${vcpus} vCPU, weights ${source === 'store' ? `mounted at ${storeDir}` : source === 'image' ? 'in the image' : `downloaded (~${downloadGiB.toFixed(0)} GiB)`}`,
     input: { source, downloadGiB, vcpus },
   });
 }

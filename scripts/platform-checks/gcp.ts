@@ -7,7 +7,6 @@ import {
   CONTAINER_ENV,
   MODEL_PROFILES,
   gcpMachine,
-  huggingFaceDownloadGiB,
   IMAGE_METADATA_KEY,
   SUMMARY_METADATA_KEY,
   type DeploymentSummary,
@@ -26,6 +25,7 @@ import {
   terraformReferenceTo,
   values,
   vllmInputs,
+  weightsOrigin,
   type Json,
   type RuleInputs,
   type SynthesizedDeployment,
@@ -192,14 +192,8 @@ export function cloudRunDeployment(file: string, stack: string, service: Json): 
 /** What a start writes into the in-memory filesystem (a Hugging Face download), against the instance memory. */
 function inMemoryInputs(env: Record<string, unknown>, memoryGiB: number | undefined): RuleInputs {
   if (memoryGiB === undefined) return notChecked('memory is not a literal');
-  const baseModel = env[CONTAINER_ENV.baseModel];
-  const fromStore = typeof env[CONTAINER_ENV.modelWeightsDir] === 'string';
-  const local = typeof baseModel === 'string' && (baseModel.startsWith('/') || baseModel.startsWith('.'));
-  const model = Object.values(MODEL_PROFILES).find((m) => m.baseModel === baseModel);
-  if (!fromStore && !local && !model) {
-    return notChecked('the base model is not a profile whose download size is known');
-  }
-  const downloadGiB = fromStore || local || !model ? 0 : huggingFaceDownloadGiB({ model });
+  const { downloadGiB } = weightsOrigin(env);
+  if (downloadGiB === undefined) return notChecked('the base model is not a profile whose download size is known');
   return values({
     what: `${memoryGiB} GiB, ${downloadGiB === 0 ? 'no download at start' : `~${downloadGiB.toFixed(0)} GiB downloaded at start`}`,
     input: { downloadGiB, memoryGiB, processGiB: CLOUD_RUN_PROCESS_MEMORY_GIB },
@@ -211,17 +205,11 @@ function startWindowInputs(
   env: Record<string, unknown>,
   probe: { initialDelaySeconds: number; periodSeconds: number; failureThreshold: number },
 ): RuleInputs {
-  const baseModel = env[CONTAINER_ENV.baseModel];
-  const model = Object.values(MODEL_PROFILES).find((m) => m.baseModel === baseModel);
+  const origin = weightsOrigin(env);
+  const model = origin.model;
   const weights: WeightsSource =
-    typeof env[CONTAINER_ENV.modelWeightsDir] === 'string'
-      ? {
-          kind: 'store',
-          store: 'gcs',
-          uri: String(env[CONTAINER_ENV.modelWeightsUri]),
-          createdHere: false,
-          containerPath: '',
-        }
+    origin.source === 'store'
+      ? { kind: 'store', store: 'gcs', uri: origin.storeUri ?? '', createdHere: false, containerPath: '' }
       : { kind: 'huggingface' };
   if (weights.kind === 'huggingface' && !model) {
     return notChecked('the base model is not a profile the cold-start estimate knows (a local path or another id)');

@@ -5,6 +5,7 @@
 import {
   CONTAINER_ENV,
   cudaFit,
+  huggingFaceDownloadGiB,
   isQuantization,
   MODEL_PROFILES,
   PLATFORM_LIMITS,
@@ -13,6 +14,7 @@ import {
   type GpuInstance,
   type GpuMemoryFitInput,
   type HostDriver,
+  type ModelProfile,
   type Platform,
   type RuleTarget,
   type RuleViolation,
@@ -219,4 +221,32 @@ export function terraformReferenceTo(value: unknown, types: readonly string[]): 
     if (match) return `${type}.${match[1]}`;
   }
   return undefined;
+}
+
+/**
+ * Where a synthesized container's weights come from, read off its environment: a store (MODEL_WEIGHTS_DIR), a
+ * directory in the image (an absolute or relative BASE_MODEL), or a Hugging Face download at start — with the model
+ * profile when BASE_MODEL is one, and then the download's size.
+ */
+export interface WeightsOrigin {
+  readonly source: 'store' | 'image' | 'huggingface';
+  /** MODEL_WEIGHTS_DIR and MODEL_WEIGHTS_URI, for a store. */
+  readonly storeDir?: string;
+  readonly storeUri?: string;
+  readonly model?: ModelProfile;
+  /** GiB downloaded at every start: 0 from a store or the image; undefined when the base model is not a profile. */
+  readonly downloadGiB?: number;
+}
+
+export function weightsOrigin(env: Record<string, unknown>): WeightsOrigin {
+  const baseModel = env[CONTAINER_ENV.baseModel];
+  const storeDir = env[CONTAINER_ENV.modelWeightsDir];
+  const model = Object.values(MODEL_PROFILES).find((m) => m.baseModel === baseModel);
+  if (typeof storeDir === 'string') {
+    return { source: 'store', storeDir, storeUri: String(env[CONTAINER_ENV.modelWeightsUri]), model, downloadGiB: 0 };
+  }
+  if (typeof baseModel === 'string' && (baseModel.startsWith('/') || baseModel.startsWith('.'))) {
+    return { source: 'image', model, downloadGiB: 0 };
+  }
+  return { source: 'huggingface', model, downloadGiB: model ? huggingFaceDownloadGiB({ model }) : undefined };
 }
