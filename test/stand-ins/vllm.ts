@@ -30,6 +30,7 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import Fastify from 'fastify';
 import { findColouredBoxes } from './find-boxes';
+import type { StandInControl } from './vllm-control';
 
 type Option = NonNullable<ParseArgsConfig['options']>[string] & {
   since?: string;
@@ -194,17 +195,7 @@ app.get('/v1/models', async () => ({
 }));
 
 app.post('/standin/control', async (request) => {
-  const body = request.body as Partial<{
-    delayMs: number;
-    output: string;
-    outputByModel: Record<string, string>;
-    omitModels: string[];
-    modelsWithoutData: boolean;
-    outputs: string[];
-    findColor: string | null;
-    errorStatus: number;
-    crash: string;
-  }>;
+  const body = request.body as StandInControl;
   if (body.delayMs !== undefined) state.delayMs = body.delayMs;
   if (body.output !== undefined) state.output = body.output;
   if (body.outputByModel !== undefined) state.outputByModel = body.outputByModel;

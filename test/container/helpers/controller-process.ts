@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, request as undiciRequest } from 'undici';
+import type { StandInControl } from '../../stand-ins/vllm-control';
 
 /** One dispatcher for the tests' requests, closed after each file so no keep-alive socket outlives it. */
 const agent = new Agent({ keepAliveTimeout: 1000 });
@@ -241,25 +242,10 @@ export const postJson = (url: string, body: unknown) =>
   call(url, { method: 'POST', body: JSON.stringify(body), contentType: 'application/json' });
 
 /**
- * Sets the stand-in vLLM's behaviour (delay, output, output per served model, models left out of /v1/models, error
- * status, crash on the next request).
- * Sets the stand-in vLLM's behaviour (delay, output, a queue of outputs, boxes found by colour, error status, crash on
- * the next request).
+ * Sets the stand-in vLLM's behaviour (delay, output, output per served model, models left out of /v1/models, a queue
+ * of outputs, boxes found by colour, error status, crash on the next request).
  */
-export async function controlStandIn(
-  controller: ControllerProcess,
-  settings: Partial<{
-    delayMs: number;
-    output: string;
-    outputByModel: Record<string, string>;
-    omitModels: string[];
-    modelsWithoutData: boolean;
-    outputs: string[];
-    findColor: string | null;
-    errorStatus: number;
-    crash: 'next-request';
-  }>,
-): Promise<void> {
+export async function controlStandIn(controller: ControllerProcess, settings: StandInControl): Promise<void> {
   const { statusCode } = await postJson(`${controller.vllmUrl}/standin/control`, settings).then((r) => ({
     statusCode: r.status,
   }));
